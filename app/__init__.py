@@ -1,0 +1,3 @@
+"""Binance Chain Signing Service."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,157 @@
+"""Command line: serve, devnet, hash-password, gen-secret, check-config."""
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from app.config import ConfigError, ServiceConfig, load_config
+
+DEFAULT_CONFIG = "config/config.yml"
+
+
+def _load(path: str) -> ServiceConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"invalid config: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Run the service with uvicorn."""
+    import uvicorn
+
+    from app.main import create_app
+
+    config = _load(args.config)
+    print(
+        f"Binance Chain Signing Service on http://{args.host}:{args.port} (docs: http://{args.host}:{args.port}/docs)",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(config),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        # Never trust X-Forwarded-For: uvicorn would otherwise believe it from 127.0.0.1, and a
+        # wallet's ip_whitelist would be bypassed by anyone who can reach the loopback port.
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+def summarize(config: ServiceConfig) -> dict[str, Any]:
+    """A redacted view of the config: names, addresses and grants, never a secret."""
+    envs = config.all_environments
+    return {
+        "environments": {
+            name: {"api_url": env.api_url, "hrp": env.hrp, "chain_id": env.chain_id or "(read from node)"}
+            for name, env in envs.items()
+        },
+        "wallets": [
+            {
+                "name": w.name,
+                "env_name": w.env_name,
+                "address": w.signing_key.address(envs[w.env_name].hrp),
+                "key_source": "mnemonic" if w.mnemonic is not None else "private_key",
+                "permissions": [str(p) for p in w.permissions],
+                "ip_whitelist": w.ip_whitelist or ["*"],
+            }
+            for w in config.wallets
+        ],
+        "users": [
+            {
+                "username": u.username,
+                "grants": {g.wallet_name: [str(p) for p in g.permissions] for g in u.wallet_permissions},
+            }
+            for u in config.users
+        ],
+        "access_token_expiry_minutes": config.access_token_expiry_minutes,
+        "source": config.source,
+    }
+
+
+def cmd_check_config(args: argparse.Namespace) -> None:
+    """Validate a config and print a redacted summary."""
+    print(json.dumps(summarize(_load(args.config)), indent=2))
+
+
+def cmd_hash_password(_: argparse.Namespace) -> None:
+    """Read a password (no echo on a terminal, else one line of stdin) and print its bcrypt hash."""
+    from app.security import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("passwords differ", file=sys.stderr)
+            raise SystemExit(1)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print("empty password", file=sys.stderr)
+        raise SystemExit(1)
+    try:
+        print(hash_password(password))
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def cmd_gen_secret(_: argparse.Namespace) -> None:
+    """Print a random token secret for secret_key."""
+    from app.security import generate_secret
+
+    print(generate_secret())
+
+
+def run_devnet(argv: list[str]) -> None:
+    """Start the local chain node, pre-funding the wallets of --config (if given) on its hrp."""
+    from app.devnet.cli import main as devnet_main
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    pre.add_argument("--hrp", default="tbnb")
+    known, rest = pre.parse_known_args(argv)
+    fund: list[str] = []
+    if known.config:
+        config = _load(known.config)
+        envs = config.all_environments
+        fund = [w.signing_key.address(known.hrp) for w in config.wallets if envs[w.env_name].hrp == known.hrp]
+    devnet_main([*rest, "--hrp", known.hrp], extra_fund=list(dict.fromkeys(fund)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the signing service")
+    serve.add_argument("--config", default=DEFAULT_CONFIG)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(func=cmd_serve)
+    check = sub.add_parser("check-config", help="validate a config and print a redacted summary")
+    check.add_argument("--config", default=DEFAULT_CONFIG)
+    check.set_defaults(func=cmd_check_config)
+    sub.add_parser("hash-password", help="bcrypt-hash a password for the config").set_defaults(func=cmd_hash_password)
+    sub.add_parser("gen-secret", help="print a random secret_key").set_defaults(func=cmd_gen_secret)
+    sub.add_parser(
+        "devnet",
+        help="run the local chain node (options: --port, --chain-id, --hrp, --fund ADDR, --config FILE)",
+        add_help=False,
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["devnet"]:
+        run_devnet(argv[1:])
+        return
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The service configuration: one YAML file, validated once at start-up.
+
+Secrets are SecretStr and validation errors are reported by field name only, never with the
+offending value, so a typo in a private key cannot end up in a log.
+"""
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from app.chain.errors import InvalidKey
+from app.chain.keys import SigningKey
+from app.permissions import Permission
+
+DEFAULT_TOKEN_EXPIRY_MINUTES = 10080
+MIN_SECRET_KEY_BYTES = 32
+PLACEHOLDER_SECRETS = {"change_this", "changeme", "change_me", "secret", "<bcrypt_hash>"}
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names fields, never secret values."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnvironmentConfig(_Strict):
+    """A chain node: where to reach it and how its addresses look."""
+
+    api_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
+    hrp: Annotated[str, Field(pattern=r"^[a-z]{1,16}$")]
+    chain_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+
+
+BUILTIN_ENVIRONMENTS = {
+    "PROD": EnvironmentConfig(api_url="https://dex.binance.org", hrp="bnb", chain_id="Binance-Chain-Tigris"),
+    "TESTNET": EnvironmentConfig(
+        api_url="https://testnet-dex.binance.org", hrp="tbnb", chain_id="Binance-Chain-Ganges"
+    ),
+}
+
+
+class WalletConfig(_Strict):
+    """A wallet: its key (hex or BIP39 mnemonic), its environment and what it may be used for."""
+
+    name: Name
+    env_name: Name
+    private_key: SecretStr | None = None
+    mnemonic: SecretStr | None = None
+    passphrase: SecretStr | None = None
+    account_index: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    permissions: list[Permission] = []
+    ip_whitelist: list[str] | None = None
+    _signing_key: SigningKey = PrivateAttr()
+
+    @field_validator("ip_whitelist")
+    @classmethod
+    def _check_networks(cls, value: list[str] | None) -> list[str] | None:
+        for entry in value or []:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"'{entry}' is not an IP address or CIDR range") from None
+        return value
+
+    @model_validator(mode="after")
+    def _derive_key(self) -> "WalletConfig":
+        if (self.private_key is None) == (self.mnemonic is None):
+            raise ValueError("give exactly one of private_key or mnemonic")
+        if self.private_key is not None and (self.passphrase is not None or self.account_index):
+            raise ValueError("passphrase and account_index only apply to a mnemonic")
+        try:
+            if self.private_key is not None:
+                self._signing_key = SigningKey.from_hex(self.private_key.get_secret_value())
+            else:
+                assert self.mnemonic is not None
+                passphrase = self.passphrase.get_secret_value() if self.passphrase else ""
+                self._signing_key = SigningKey.from_mnemonic(
+                    self.mnemonic.get_secret_value(), passphrase=passphrase, index=self.account_index
+                )
+        except InvalidKey as exc:  # the message describes the problem, never the key
+            raise ValueError(str(exc)) from None
+        return self
+
+    @property
+    def signing_key(self) -> SigningKey:
+        """The wallet's key, derived once when the config was validated."""
+        return self._signing_key
+
+
+class WalletGrant(_Strict):
+    """A user's permissions on one wallet."""
+
+    wallet_name: Name
+    permissions: list[Permission] = []
+
+
+class UserConfig(_Strict):
+    """A user who logs in with a password (stored as a bcrypt hash)."""
+
+    username: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")]
+    password_hash: SecretStr
+    wallet_permissions: list[WalletGrant] = []
+
+    @field_validator("password_hash")
+    @classmethod
+    def _check_bcrypt(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if not (text.startswith(("$2a$", "$2b$", "$2y$")) and len(text) == 60):
+            raise ValueError("must be a bcrypt hash (make one with `python -m app hash-password`)")
+        return value
+
+
+class ServiceConfig(_Strict):
+    """The whole configuration file."""
+
+    wallets: list[WalletConfig]
+    users: list[UserConfig]
+    secret_key: SecretStr
+    access_token_expiry_minutes: Annotated[int, Field(gt=0, le=525600)] = DEFAULT_TOKEN_EXPIRY_MINUTES
+    environments: dict[Name, EnvironmentConfig] = {}
+    source: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    database_url: str | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _check_secret(cls, value: SecretStr) -> SecretStr:
+        # A guessable token secret lets anyone mint tokens for any user: refuse it outright.
+        text = value.get_secret_value()
+        if text.strip().lower() in PLACEHOLDER_SECRETS or len(text.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"must be a random string of at least {MIN_SECRET_KEY_BYTES} bytes "
+                "(make one with `python -m app gen-secret`)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_references(self) -> "ServiceConfig":
+        envs = self.all_environments
+        wallet_names = [w.name for w in self.wallets]
+        _no_duplicates("wallet name", wallet_names)
+        _no_duplicates("username", [u.username for u in self.users])
+        for wallet in self.wallets:
+            if wallet.env_name not in envs:
+                raise ValueError(
+                    f"wallet '{wallet.name}': unknown env_name '{wallet.env_name}' (known: {', '.join(envs)})"
+                )
+        for user in self.users:
+            _no_duplicates(f"wallet grant of user '{user.username}'", [g.wallet_name for g in user.wallet_permissions])
+            for grant in user.wallet_permissions:
+                if grant.wallet_name not in wallet_names:
+                    raise ValueError(f"user '{user.username}': grant on unknown wallet '{grant.wallet_name}'")
+        return self
+
+    @property
+    def all_environments(self) -> dict[str, EnvironmentConfig]:
+        """Built-in PROD and TESTNET, overridden or extended by the file's environments."""
+        return {**BUILTIN_ENVIRONMENTS, **self.environments}
+
+
+def _no_duplicates(what: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate {what} '{name}'")
+        seen.add(name)
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem: the field path and what is wrong, never the input value."""
+    lines = []
+    for item in error.errors(include_url=False, include_context=False, include_input=False):
+        where = ".".join(str(part) for part in item["loc"]) or "config"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return "; ".join(lines)
+
+
+def parse_config(data: Any, *, base_dir: Path) -> ServiceConfig:
+    """Validate an already-loaded YAML document."""
+    if not isinstance(data, dict):
+        raise ConfigError("config: the file must hold a YAML mapping")
+    try:
+        config = ServiceConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+    if config.database_url is None:
+        config = config.model_copy(update={"database_url": f"sqlite:///{(base_dir / 'signing-service.db').resolve()}"})
+    return config
+
+
+def load_config(path: str | Path) -> ServiceConfig:
+    """Read and validate the YAML config file at path."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        # The YAML error's "problem" names the syntax issue and line; it does not quote values.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"config file {path} is not valid YAML{where}") from None
+    return parse_config(data, base_dir=path.parent)

@@ -1,0 +1,44 @@
+"""Dependency shortcuts for routes: the app's services and the authenticated user."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from app.errors import Unauthorized
+from app.security import InvalidToken, decode_token
+from app.services import Services
+from app.users import User
+
+# auto_error=False: we raise our own 401 so that the body has the service's error shape.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """The user named by a valid bearer token; 401 for a missing, bad or expired token."""
+    if not token:
+        raise Unauthorized("missing bearer token")
+    try:
+        claims = decode_token(token, secret=services.config.secret_key.get_secret_value())
+    except InvalidToken:
+        raise Unauthorized("invalid or expired token") from None
+    user = services.users.get(claims.username)
+    if user is None:  # removed from the config since the token was issued
+        raise Unauthorized("invalid or expired token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def client_host(request: Request) -> str | None:
+    """The direct peer's address (no proxy header is trusted)."""
+    return request.client.host if request.client else None

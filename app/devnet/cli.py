@@ -1,0 +1,53 @@
+"""Command line of the devnet: `python -m app devnet --fund ADDRESS ...` runs a local node."""
+
+import argparse
+from collections.abc import Sequence
+
+import uvicorn
+
+from app.chain.address import decode_address, encode_address
+from app.chain.errors import InvalidInput
+from app.devnet.server import create_app
+from app.devnet.state import DEFAULT_PROPOSALS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The devnet's argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="devnet", description="Run a local Binance Chain node (no fees, no matching engine)."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--chain-id", default="Binance-Dev", help="chain id the node reports and signs for")
+    parser.add_argument("--hrp", default="tbnb", help="bech32 prefix of addresses (default tbnb)")
+    parser.add_argument(
+        "--fund", action="append", default=[], metavar="ADDRESS", help="genesis account to fund (repeatable)"
+    )
+    parser.add_argument(
+        "--proposals", type=int, default=DEFAULT_PROPOSALS, metavar="N", help="governance proposals 1..N to vote on"
+    )
+    return parser
+
+
+def funded_addresses(addresses: Sequence[str], *, hrp: str) -> list[str]:
+    """Canonical addresses in first-seen order without repeats; InvalidInput for a bad or foreign one."""
+    seen: dict[str, None] = {}
+    for address in addresses:
+        seen.setdefault(encode_address(hrp, decode_address(address, hrp)), None)
+    return list(seen)
+
+
+def main(argv: list[str] | None = None, *, extra_fund: Sequence[str] = ()) -> None:
+    """Parse argv, fund --fund plus extra_fund, print the URL and the funded addresses, and serve."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.proposals < 0:
+        parser.error("--proposals must be 0 or more")
+    try:
+        funded = funded_addresses([*args.fund, *extra_fund], hrp=args.hrp)
+    except InvalidInput as exc:
+        parser.error(f"--fund: {exc}")  # exits with status 2
+    app = create_app(chain_id=args.chain_id, hrp=args.hrp, genesis=funded, proposals=args.proposals)
+    url = f"http://{args.host}:{args.port}"
+    print(f"devnet {args.chain_id} on {url} funded: {', '.join(funded) or '(none)'}", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -1,0 +1,20 @@
+"""What a user may do with a wallet: the permission names and the one rule that combines them."""
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    """A capability granted by a wallet and by a user's grant on that wallet."""
+
+    TRADE = "trade"  # new order, cancel order
+    TRANSFER = "transfer"  # send one or several coins
+    FREEZE = "freeze"  # freeze, unfreeze
+    RESYNC = "resync"  # re-read account number and sequence from the node
+    VOTE = "vote"  # governance votes
+
+
+def effective_permissions(
+    wallet_grants: frozenset[Permission], user_grants: frozenset[Permission]
+) -> frozenset[Permission]:
+    """A user may do X with wallet W only if both W and the user's grant on W allow X."""
+    return wallet_grants & user_grants

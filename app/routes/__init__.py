@@ -1,0 +1,1 @@
+"""HTTP routes: auth, message sign/broadcast, wallet."""

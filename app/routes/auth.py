@@ -1,0 +1,89 @@
+"""POST /api/auth/login: a JWT for a username and password (JSON body or OAuth2 form)."""
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from app.deps import ServicesDep
+from app.errors import Unauthorized, error_body
+from app.jsonbody import DecimalJSONRoute
+from app.schemas import LoginRequest, TokenResponse
+from app.security import BCRYPT_MAX_BYTES, issue_token
+
+router = APIRouter(tags=["auth"], route_class=DecimalJSONRoute)
+
+_LOGIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": LoginRequest.model_json_schema(),
+                "example": {"username": "demo", "password": "demo-password"},
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                }
+            },
+        },
+    }
+}
+
+
+async def _read_login(request: Request) -> LoginRequest:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form()
+            data: Any = {k: form.get(k) for k in ("username", "password") if k in form}
+        else:
+            data = json.loads(await request.body())
+        return LoginRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_input=False)) from None
+    except (ValueError, RecursionError):
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": "body is not valid JSON"}]
+        ) from None
+
+
+@router.post(
+    "/auth/login",
+    response_model=TokenResponse,
+    openapi_extra=_LOGIN_BODY,
+    responses={
+        401: {
+            "description": "Unknown user or wrong password",
+            "content": {"application/json": {"example": error_body(401, "incorrect username or password")}},
+        }
+    },
+    summary="Log in and get a bearer token",
+)
+async def login(request: Request, services: ServicesDep) -> TokenResponse:
+    """Exchange a username and password for a JWT (HS256) valid for access_token_expiry_minutes."""
+    body = await _read_login(request)
+    if len(body.password.encode()) > BCRYPT_MAX_BYTES:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("body", "password"),
+                    "msg": f"longer than bcrypt's limit of {BCRYPT_MAX_BYTES} bytes",
+                }
+            ]
+        )
+    user = await services.users.authenticate(body.username, body.password)
+    if user is None:
+        # The same answer for an unknown user and a wrong password.
+        raise Unauthorized("incorrect username or password")
+    token, lifetime = issue_token(
+        username=user.username,
+        secret=services.config.secret_key.get_secret_value(),
+        expiry_minutes=services.config.access_token_expiry_minutes,
+    )
+    return TokenResponse(access_token=token, expires_in=lifetime)

@@ -1,0 +1,76 @@
+"""Wallet info and resync."""
+
+from fastapi import APIRouter, Path, Request
+
+from app.deps import CurrentUser, ServicesDep, client_host
+from app.errors import error_body
+from app.jsonbody import DecimalJSONRoute
+from app.permissions import Permission
+from app.schemas import ResyncResponse, WalletInfo, WalletNameRequest
+from app.services import Services
+from app.users import User
+from app.wallets import Wallet
+
+router = APIRouter(tags=["wallet"], route_class=DecimalJSONRoute)
+_ERRORS = {
+    401: {
+        "description": "Missing, bad or expired token",
+        "content": {"application/json": {"example": error_body(401, "invalid or expired token")}},
+    },
+    404: {
+        "description": "Unknown wallet, or none of its permissions granted",
+        "content": {"application/json": {"example": error_body(404, "wallet 'x' not found")}},
+    },
+}
+
+
+def _info(services: Services, wallet: Wallet, user: User) -> WalletInfo:
+    # Read from memory only: wallet info never waits on the node or a signing lock.
+    slot = services.signer.accounts.peek(wallet.account_key)
+    known = slot is not None and slot.account_number is not None and not slot.stale
+    return WalletInfo(
+        name=wallet.name,
+        env_name=wallet.environment.name,
+        address=wallet.address,
+        public_key=wallet.key.public_key.hex(),
+        permissions=sorted(user.permissions_on(wallet)),
+        account_number=slot.account_number if known and slot else None,
+        next_sequence=slot.next_sequence if known and slot else None,
+    )
+
+
+@router.get("/wallet", response_model=list[WalletInfo], responses=_ERRORS, summary="List your wallets")
+async def list_wallets(user: CurrentUser, services: ServicesDep) -> list[WalletInfo]:
+    """Every wallet on which you have at least one effective permission."""
+    return [_info(services, w, user) for w in services.wallets if user.permissions_on(w)]
+
+
+@router.get("/wallet/{wallet_name}", response_model=WalletInfo, responses=_ERRORS, summary="One wallet")
+async def get_wallet(
+    user: CurrentUser,
+    services: ServicesDep,
+    wallet_name: str = Path(max_length=64, examples=["wallet_1"]),
+) -> WalletInfo:
+    """Name, environment, address, public key and your permissions on one wallet."""
+    wallet, _ = services.visible_wallet(user, wallet_name)
+    return _info(services, wallet, user)
+
+
+@router.post(
+    "/wallet/resync",
+    response_model=ResyncResponse,
+    responses={
+        **_ERRORS,
+        403: {"description": "No resync permission"},
+        502: {"description": "Node failed"},
+        504: {"description": "Node timeout"},
+    },
+    summary="Re-read account number and sequence from the node",
+)
+async def resync(body: WalletNameRequest, user: CurrentUser, services: ServicesDep, request: Request) -> ResyncResponse:
+    """Needs the resync permission. Waits for signing in progress on the wallet, then re-reads."""
+    wallet = services.authorize(user, body.wallet_name, Permission.RESYNC, client_host=client_host(request))
+    state = await services.signer.resync(wallet)
+    return ResyncResponse(
+        wallet_name=wallet.name, address=wallet.address, account_number=state.account_number, sequence=state.sequence
+    )

@@ -1,0 +1,50 @@
+"""Everything a request needs, built once per app from the validated config."""
+
+from dataclasses import dataclass
+
+from app.config import ServiceConfig
+from app.errors import Forbidden, NotFound
+from app.permissions import Permission
+from app.signer import Signer
+from app.users import User, UserDirectory
+from app.wallets import Wallet, WalletRegistry
+
+
+@dataclass(eq=False)
+class Services:
+    """The config, wallets, users and signer of one app instance."""
+
+    config: ServiceConfig
+    wallets: WalletRegistry
+    users: UserDirectory
+    signer: Signer
+
+    @classmethod
+    def from_config(cls, config: ServiceConfig, *, signer: Signer | None = None) -> "Services":
+        return cls(
+            config=config,
+            wallets=WalletRegistry(config),
+            users=UserDirectory(config),
+            signer=signer or Signer(source=config.source),
+        )
+
+    def visible_wallet(self, user: User, name: str) -> tuple[Wallet, frozenset[Permission]]:
+        """The wallet and the user's effective permissions on it.
+
+        A wallet the user has no permission on answers 404 like an unknown one, so wallet
+        names are not revealed to users who cannot use them.
+        """
+        wallet = self.wallets.get(name)
+        permissions = user.permissions_on(wallet) if wallet is not None else frozenset()
+        if wallet is None or not permissions:
+            raise NotFound(f"wallet '{name}' not found")
+        return wallet, permissions
+
+    def authorize(self, user: User, wallet_name: str, permission: Permission, *, client_host: str | None) -> Wallet:
+        """The wallet if user may do permission with it from client_host; else 404 or 403."""
+        wallet, permissions = self.visible_wallet(user, wallet_name)
+        if permission not in permissions:
+            raise Forbidden(f"permission '{permission}' is not granted on wallet '{wallet_name}'")
+        if not wallet.allows_client(client_host):
+            raise Forbidden(f"client address is not in the ip_whitelist of wallet '{wallet_name}'")
+        return wallet

@@ -1,0 +1,191 @@
+"""Signing and broadcasting for wallets: sequence reservation, node round trips, error mapping.
+
+Routes call sign() or broadcast() with a builder that turns the reserved sequence into a chain
+message (orders need it for their id). Nothing here knows about HTTP requests.
+"""
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.chain.messages import Msg
+from app.chain.node import AccountNotFound, AccountState, BroadcastResult, NodeClient, NodeError, NodeTimeout
+from app.chain.tx import SignedTx, sign_tx, tx_hash
+from app.errors import BadGateway, Conflict, GatewayTimeout, ServiceError
+from app.sequences import AccountBook, AccountSlot
+from app.wallets import Environment, Wallet
+
+MsgBuilder = Callable[[int], Msg]
+MAX_SEQUENCE_RETRIES = 3
+SEQUENCE_ABCI_CODE = 65539
+_EXPECTED_RE = re.compile(r"expected (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    """A signed transaction and the facts a caller needs about it."""
+
+    tx: SignedTx
+    raw: bytes
+    chain_id: str
+
+    @property
+    def hex(self) -> str:
+        return self.raw.hex()
+
+    @property
+    def hash(self) -> str:
+        return tx_hash(self.raw)
+
+
+class NodeRejected(ServiceError):
+    """The node answered the broadcast with an error; its answer is passed on."""
+
+    status_code = 400
+
+
+def _node_message(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"][:300]
+    return "no message"
+
+
+def _is_sequence_mismatch(result: BroadcastResult) -> bool:
+    body = result.body if isinstance(result.body, dict) else {}
+    return result.status_code == 403 or SEQUENCE_ABCI_CODE in (body.get("code"), body.get("abci_code"))
+
+
+class Signer:
+    """Signs for every wallet; one instance per app."""
+
+    def __init__(self, *, source: int = 0, node_factory: Callable[[Environment], NodeClient] | None = None) -> None:
+        self.source = source
+        self.accounts = AccountBook()
+        self._node_factory = node_factory or (lambda env: NodeClient(env.api_url, timeout=env.timeout_seconds))
+        self._nodes: dict[str, NodeClient] = {}
+        self._chain_ids: dict[str, str] = {}
+        self._chain_id_lock = asyncio.Lock()
+
+    def node(self, env: Environment) -> NodeClient:
+        """The shared client for env's node."""
+        client = self._nodes.get(env.api_url)
+        if client is None:
+            client = self._nodes[env.api_url] = self._node_factory(env)
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._nodes.values():
+            await client.aclose()
+
+    async def chain_id(self, env: Environment) -> str:
+        """The configured chain id, else the node's, read once and cached."""
+        if env.chain_id:
+            return env.chain_id
+        cached = self._chain_ids.get(env.api_url)
+        if cached is None:
+            async with self._chain_id_lock:
+                cached = self._chain_ids.get(env.api_url)
+                if cached is None:
+                    cached = self._chain_ids[env.api_url] = await _call_node(self.node(env).chain_id())
+        return cached
+
+    async def _ensure_loaded(self, slot: AccountSlot, wallet: Wallet) -> None:
+        if not slot.loaded:
+            state = await _call_node(self.node(wallet.environment).account(wallet.address))
+            slot.load(account_number=state.account_number, sequence=state.sequence)
+
+    def _sign(
+        self, wallet: Wallet, build: MsgBuilder, memo: str, *, chain_id: str, account_number: int, sequence: int
+    ) -> Signed:
+        tx = sign_tx(
+            key=wallet.key,
+            msg=build(sequence),
+            chain_id=chain_id,
+            account_number=account_number,
+            sequence=sequence,
+            memo=memo,
+            source=self.source,
+        )
+        return Signed(tx=tx, raw=tx.encode(), chain_id=chain_id)
+
+    async def sign(self, wallet: Wallet, build: MsgBuilder, *, memo: str = "") -> Signed:
+        """Reserve the wallet's next sequence and sign; the sequence is used even if never broadcast."""
+        chain_id = await self.chain_id(wallet.environment)
+        slot = self.accounts.slot(wallet.account_key)
+        async with slot.lock:
+            await self._ensure_loaded(slot, wallet)
+            account_number, sequence = slot.reserve()
+        return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
+
+    async def broadcast(self, wallet: Wallet, build: MsgBuilder, *, memo: str = "") -> tuple[Signed, Any]:
+        """Sign and send to the wallet's node; return the signed tx and the node's JSON answer.
+
+        On a sequence mismatch the account is re-read from the node and the tx re-signed, up to
+        MAX_SEQUENCE_RETRIES times.
+        """
+        chain_id = await self.chain_id(wallet.environment)
+        slot = self.accounts.slot(wallet.account_key)
+        node = self.node(wallet.environment)
+        # The lock is held across sign and send so that broadcasts on one account reach the node
+        # in sequence order; otherwise sequence N+1 could arrive before N and be refused.
+        async with slot.lock:
+            last: BroadcastResult | None = None
+            for _ in range(MAX_SEQUENCE_RETRIES + 1):
+                await self._ensure_loaded(slot, wallet)
+                account_number, sequence = slot.reserve()
+                signed = self._sign(
+                    wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence
+                )
+                try:
+                    result: BroadcastResult = await _call_node(node.broadcast(signed.hex))
+                except (BadGateway, GatewayTimeout):
+                    # The tx may or may not have reached the chain: re-read before the next one.
+                    slot.stale = True
+                    raise
+                if result.ok:
+                    return signed, result.body
+                if not _is_sequence_mismatch(result):
+                    slot.release(sequence)
+                    raise _rejected(result)
+                slot.stale = True
+                last = result
+        assert last is not None
+        expected = _EXPECTED_RE.search(_node_message(last.body))
+        raise Conflict(
+            "the node kept refusing the sequence after re-reading the account "
+            f"{MAX_SEQUENCE_RETRIES} times (chain expects {expected.group(1) if expected else 'unknown'}): "
+            f"{_node_message(last.body)}",
+            extra={"node_response": last.body},
+        )
+
+    async def resync(self, wallet: Wallet) -> AccountState:
+        """Re-read account number and sequence from the node, waiting for in-flight signing."""
+        slot = self.accounts.slot(wallet.account_key)
+        async with slot.lock:
+            state = await _call_node(self.node(wallet.environment).account(wallet.address))
+            slot.load(account_number=state.account_number, sequence=state.sequence)
+        return state
+
+
+def _rejected(result: BroadcastResult) -> ServiceError:
+    message = _node_message(result.body)
+    extra = {"node_status": result.status_code, "node_response": result.body}
+    if result.status_code == 401:
+        # A signature the node refuses is the service's fault (e.g. a chain_id that does not
+        # match the node), not the caller's.
+        return BadGateway(f"the node refused the signature: {message}", extra=extra)
+    return NodeRejected(f"the node rejected the transaction: {message}", extra=extra)
+
+
+async def _call_node(awaitable: Any) -> Any:
+    """Await a node call, mapping chain-level failures to service errors with their status."""
+    try:
+        return await awaitable
+    except AccountNotFound as exc:
+        raise Conflict(f"{exc}: fund the address before signing for it") from None
+    except NodeTimeout as exc:
+        raise GatewayTimeout(str(exc)) from None
+    except NodeError as exc:
+        raise BadGateway(str(exc)) from None

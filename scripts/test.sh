@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up .venv with the test requirements and run lint plus the whole test suite.
+# Extra arguments go to pytest, e.g. ./scripts/test.sh -k transfer
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_venv.sh
+pip install -q -r requirements-test.txt
+python -c 'import binance_chain' 2>/dev/null || scripts/install-client.sh
+ruff check .
+ruff format --check .
+python -m pytest "$@"

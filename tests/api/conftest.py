@@ -1,0 +1,62 @@
+"""The real app over HTTP (in-process), talking to a real devnet app through httpx's ASGI transport."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from app.chain.node import NodeClient
+from app.config import parse_config
+from app.devnet import create_app as create_devnet
+from app.main import create_app
+from app.services import Services
+from app.signer import Signer
+from app.wallets import Environment
+from tests.helpers import CHAIN_ID, FUNDED, HRP, PASSWORDS, make_config
+
+TokenFactory = Callable[[str], Awaitable[dict[str, str]]]
+
+
+@pytest.fixture
+def devnet() -> object:
+    return create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=FUNDED)
+
+
+@pytest.fixture
+def devnet_client(devnet: object) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(devnet), base_url="http://devnet.test")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def config_data() -> dict:
+    return make_config()
+
+
+@pytest.fixture
+def services(config_data: dict, devnet: object, tmp_path) -> Services:  # type: ignore[no-untyped-def]
+    config = parse_config(config_data, base_dir=tmp_path)
+
+    def node_factory(env: Environment) -> NodeClient:
+        return NodeClient(env.api_url, timeout=5, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
+
+    return Services.from_config(config, signer=Signer(source=config.source, node_factory=node_factory))
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(services.config, services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test") as c:
+        yield c
+    await services.signer.aclose()
+
+
+@pytest.fixture
+def auth(client: httpx.AsyncClient) -> TokenFactory:
+    """auth("alice") -> Authorization headers for a fresh token."""
+
+    async def headers(username: str) -> dict[str, str]:
+        r = await client.post("/api/auth/login", json={"username": username, "password": PASSWORDS[username]})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    return headers
