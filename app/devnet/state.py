@@ -39,6 +39,7 @@ from app.chain.messages import (
     TokenFreeze,
     TokenUnfreeze,
     Vote,
+    check_pair_symbol,
     check_token_symbol,
     signers,
 )
@@ -176,15 +177,15 @@ class Ledger:
             raise ValueError("proposals must be >= 0")
         self.chain_id = chain_id
         self.hrp = hrp
-        self.pairs = frozenset(pairs if pairs is not None else default_pairs(coins))
+        self.pairs = frozenset(check_pair_symbol(p) for p in (pairs if pairs is not None else default_pairs(coins)))
         self.proposals = proposals
         self._accounts: dict[str, Account] = {}
         self._orders: dict[tuple[str, str], Order] = {}  # (symbol, id) -> open order
         self._votes: dict[int, dict[str, int]] = {}
         self._txs: dict[str, CommittedTx] = {}
         self._lock = threading.Lock()
-        for address in genesis:
-            self._fund(self.normalize(address), coins)
+        for address in dict.fromkeys(self.normalize(a) for a in genesis):  # each address funded once
+            self._fund(address, coins)
 
     # ---- reads ----
 

@@ -160,6 +160,13 @@ async def test_genesis_coins_are_a_parameter() -> None:
     assert ledger.pairs == {"ANN-457_BNB", "XYZ-123_BNB"}
 
 
+async def test_a_genesis_address_listed_twice_is_funded_once() -> None:
+    ledger = Ledger(chain_id=CHAIN_ID, hrp=HRP, genesis=[A, A.upper(), B], genesis_coins={"BNB": 5})
+    alice, bob = ledger.account(A), ledger.account(B)
+    assert alice is not None and bob is not None
+    assert (alice.account_number, alice.balances["BNB"].free, bob.account_number) == (0, 5, 1)
+
+
 async def test_unknown_or_invalid_account_is_404_json(client: httpx.AsyncClient) -> None:
     for address in (C, "tbnb1notanaddress", "bnb1" + A[5:], "x"):
         for path in (f"/api/v1/account/{address}", f"/api/v1/account/{address}/sequence"):
