@@ -40,11 +40,17 @@ CASES = {
         lambda d: d["wallets"][2].update(mnemonic=MNEMONIC.replace("accident", "abandon")),
         "mnemonic is not a valid BIP39",
     ),
-    "both_key_and_mnemonic": (lambda d: d["wallets"][0].update(mnemonic=MNEMONIC), "exactly one of private_key or mnemonic"),
+    "both_key_and_mnemonic": (
+        lambda d: d["wallets"][0].update(mnemonic=MNEMONIC),
+        "exactly one of private_key or mnemonic",
+    ),
     "unknown_env": (lambda d: d["wallets"][0].update(env_name="MOON"), "unknown env_name 'MOON'"),
     "placeholder_secret": (lambda d: d.update(secret_key="change_this"), "secret_key: must be a random string"),
     "short_secret": (lambda d: d.update(secret_key="short"), "gen-secret"),
-    "bad_hash": (lambda d: d["users"][0].update(password_hash="plaintext"), "users.0.password_hash: must be a bcrypt hash"),
+    "bad_hash": (
+        lambda d: d["users"][0].update(password_hash="plaintext"),
+        "users.0.password_hash: must be a bcrypt hash",
+    ),
     "unknown_field": (lambda d: d["wallets"][0].update(privte_key=KEY_A), "wallets.0.privte_key"),
     "bad_whitelist": (lambda d: d["wallets"][0].update(ip_whitelist=["300.1.1.1"]), "not an IP address"),
 }
@@ -118,7 +124,9 @@ def test_summary_has_addresses_and_grants_but_no_secret(tmp_path) -> None:
 
 
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_check_config_cli_prints_a_redacted_summary(tmp_path) -> None:
