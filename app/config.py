@@ -127,6 +127,13 @@ class UserConfig(_Strict):
         return value
 
 
+class LoginThrottleConfig(_Strict):
+    """Failed logins allowed per username and per client address within a window."""
+
+    max_failures: Annotated[int, Field(ge=1, le=1000)] = 5
+    window_seconds: Annotated[int, Field(ge=1, le=86400)] = 300
+
+
 class ServiceConfig(_Strict):
     """The whole configuration file."""
 
@@ -137,6 +144,15 @@ class ServiceConfig(_Strict):
     environments: dict[Name, EnvironmentConfig] = {}
     source: Annotated[int, Field(ge=0, lt=2**63)] = 0
     database_url: str | None = None
+    # Idempotency-Key responses are kept this long.
+    idempotency_ttl_hours: Annotated[float, Field(gt=0, le=24 * 365)] = 24.0
+    # Request bodies larger than this get 413 before they are parsed.
+    max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
+    # Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: list[str] = []
+    login_throttle: LoginThrottleConfig = LoginThrottleConfig()
+    # Keys the audit log's hash chain (HMAC); at least 32 bytes. Derived from secret_key if absent.
+    audit_key: SecretStr | None = None
 
     @field_validator("secret_key")
     @classmethod
