@@ -3,7 +3,9 @@
 import argparse
 import getpass
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from app.config import ConfigError, ServiceConfig, load_config
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", default=DEFAULT_CONFIG)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (they share the store)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check-config", help="validate a config and print a redacted summary")
