@@ -28,14 +28,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from app.main import create_app
 
     config = _load(args.config)
-    print(
-        f"Binance Chain Signing Service on http://{args.host}:{args.port} (docs: http://{args.host}:{args.port}/docs)",
-        flush=True,
-    )
+    url = f"http://{args.host}:{args.port}"
+    print(f"Binance Chain Signing Service on {url} (docs: {url}/docs), {args.workers} worker(s)", flush=True)
+    # Several workers need an import string; each worker process then loads the config itself.
+    os.environ["SIGNING_SERVICE_CONFIG"] = str(Path(args.config).resolve())
+    target: Any = "app.main:app" if args.workers > 1 else create_app(config)
     uvicorn.run(
-        create_app(config),
+        target,
         host=args.host,
         port=args.port,
+        workers=args.workers if args.workers > 1 else None,
         log_level=args.log_level,
         # Never trust X-Forwarded-For: uvicorn would otherwise believe it from 127.0.0.1, and a
         # wallet's ip_whitelist would be bypassed by anyone who can reach the loopback port.
