@@ -1,32 +1,46 @@
 """Everything a request needs, built once per app from the validated config."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.chain.node import NodeClient
 from app.config import ServiceConfig
 from app.errors import Forbidden, NotFound
 from app.permissions import Permission
 from app.signer import Signer
+from app.store import Store
 from app.users import User, UserDirectory
-from app.wallets import Wallet, WalletRegistry
+from app.wallets import Environment, Wallet, WalletRegistry
 
 
 @dataclass(eq=False)
 class Services:
-    """The config, wallets, users and signer of one app instance."""
+    """The config, wallets, users, store and signer of one app instance."""
 
     config: ServiceConfig
     wallets: WalletRegistry
     users: UserDirectory
+    store: Store
     signer: Signer
 
     @classmethod
-    def from_config(cls, config: ServiceConfig, *, signer: Signer | None = None) -> "Services":
+    async def open(
+        cls, config: ServiceConfig, *, node_factory: Callable[[Environment], NodeClient] | None = None
+    ) -> "Services":
+        """Open the store (creating or migrating its schema) and build everything else."""
+        assert config.database_url is not None  # parse_config always sets it
+        store = await Store.open(config.database_url)
         return cls(
             config=config,
             wallets=WalletRegistry(config),
             users=UserDirectory(config),
-            signer=signer or Signer(source=config.source),
+            store=store,
+            signer=Signer(store=store, source=config.source, node_factory=node_factory),
         )
+
+    async def close(self) -> None:
+        await self.signer.aclose()
+        await self.store.close()
 
     def visible_wallet(self, user: User, name: str) -> tuple[Wallet, frozenset[Permission]]:
         """The wallet and the user's effective permissions on it.

@@ -14,7 +14,7 @@ from app.chain.messages import Msg
 from app.chain.node import AccountNotFound, AccountState, BroadcastResult, NodeClient, NodeError, NodeTimeout
 from app.chain.tx import SignedTx, sign_tx, tx_hash
 from app.errors import BadGateway, Conflict, GatewayTimeout, ServiceError
-from app.sequences import AccountBook, AccountSlot
+from app.store import Store
 from app.wallets import Environment, Wallet
 
 MsgBuilder = Callable[[int], Msg]
@@ -58,11 +58,13 @@ def _is_sequence_mismatch(result: BroadcastResult) -> bool:
 
 
 class Signer:
-    """Signs for every wallet; one instance per app."""
+    """Signs for every wallet; one instance per app, sharing the store with other workers."""
 
-    def __init__(self, *, source: int = 0, node_factory: Callable[[Environment], NodeClient] | None = None) -> None:
+    def __init__(
+        self, *, store: Store, source: int = 0, node_factory: Callable[[Environment], NodeClient] | None = None
+    ) -> None:
+        self.store = store
         self.source = source
-        self.accounts = AccountBook()
         self._node_factory = node_factory or (lambda env: NodeClient(env.api_url, timeout=env.timeout_seconds))
         self._nodes: dict[str, NodeClient] = {}
         self._chain_ids: dict[str, str] = {}
@@ -91,10 +93,30 @@ class Signer:
                     cached = self._chain_ids[env.api_url] = await _call_node(self.node(env).chain_id())
         return cached
 
-    async def _ensure_loaded(self, slot: AccountSlot, wallet: Wallet) -> None:
-        if not slot.loaded:
-            state = await _call_node(self.node(wallet.environment).account(wallet.address))
-            slot.load(account_number=state.account_number, sequence=state.sequence)
+    async def _read_node(self, wallet: Wallet, *, force: bool = False) -> AccountState:
+        state: AccountState = await _call_node(self.node(wallet.environment).account(wallet.address))
+        await self.store.load_account(
+            wallet.account_key, account_number=state.account_number, sequence=state.sequence, force=force
+        )
+        return state
+
+    async def _reserve_locked(self, wallet: Wallet) -> tuple[int, int]:
+        """Reserve a sequence, reading the account from the node first if unknown or stale; caller holds the lock."""
+        reserved = await self.store.reserve_sequence(wallet.account_key)
+        if reserved is None:
+            await self._read_node(wallet)
+            reserved = await self.store.reserve_sequence(wallet.account_key)
+            if reserved is None:  # only a concurrent mark_stale can get here; the caller may retry
+                raise Conflict("the account changed state while its sequence was being read; try again")
+        return reserved
+
+    async def _reserve(self, wallet: Wallet) -> tuple[int, int]:
+        reserved = await self.store.reserve_sequence(wallet.account_key)
+        if reserved is None:
+            # First use or stale: one reader per account re-reads the node, the others wait for it.
+            async with self.store.account_lock(wallet.account_key):
+                reserved = await self._reserve_locked(wallet)
+        return reserved
 
     def _sign(
         self, wallet: Wallet, build: MsgBuilder, memo: str, *, chain_id: str, account_number: int, sequence: int
@@ -113,10 +135,7 @@ class Signer:
     async def sign(self, wallet: Wallet, build: MsgBuilder, *, memo: str = "") -> Signed:
         """Reserve the wallet's next sequence and sign; the sequence is used even if never broadcast."""
         chain_id = await self.chain_id(wallet.environment)
-        slot = self.accounts.slot(wallet.account_key)
-        async with slot.lock:
-            await self._ensure_loaded(slot, wallet)
-            account_number, sequence = slot.reserve()
+        account_number, sequence = await self._reserve(wallet)
         return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
 
     async def broadcast(self, wallet: Wallet, build: MsgBuilder, *, memo: str = "") -> tuple[Signed, Any]:
@@ -126,15 +145,14 @@ class Signer:
         MAX_SEQUENCE_RETRIES times.
         """
         chain_id = await self.chain_id(wallet.environment)
-        slot = self.accounts.slot(wallet.account_key)
         node = self.node(wallet.environment)
+        key = wallet.account_key
         # The lock is held across sign and send so that broadcasts on one account reach the node
-        # in sequence order; otherwise sequence N+1 could arrive before N and be refused.
-        async with slot.lock:
+        # in sequence order (across workers and replicas too); otherwise N+1 could overtake N.
+        async with self.store.account_lock(key):
             last: BroadcastResult | None = None
             for _ in range(MAX_SEQUENCE_RETRIES + 1):
-                await self._ensure_loaded(slot, wallet)
-                account_number, sequence = slot.reserve()
+                account_number, sequence = await self._reserve_locked(wallet)
                 signed = self._sign(
                     wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence
                 )
@@ -142,14 +160,14 @@ class Signer:
                     result: BroadcastResult = await _call_node(node.broadcast(signed.hex))
                 except (BadGateway, GatewayTimeout):
                     # The tx may or may not have reached the chain: re-read before the next one.
-                    slot.stale = True
+                    await self.store.mark_stale(key)
                     raise
                 if result.ok:
                     return signed, result.body
                 if not _is_sequence_mismatch(result):
-                    slot.release(sequence)
+                    await self.store.release_sequence(key, sequence)
                     raise _rejected(result)
-                slot.stale = True
+                await self.store.mark_stale(key)
                 last = result
         assert last is not None
         expected = _EXPECTED_RE.search(_node_message(last.body))
@@ -161,12 +179,9 @@ class Signer:
         )
 
     async def resync(self, wallet: Wallet) -> AccountState:
-        """Re-read account number and sequence from the node, waiting for in-flight signing."""
-        slot = self.accounts.slot(wallet.account_key)
-        async with slot.lock:
-            state = await _call_node(self.node(wallet.environment).account(wallet.address))
-            slot.load(account_number=state.account_number, sequence=state.sequence)
-        return state
+        """Re-read account number and sequence from the node, after broadcasts in flight finish."""
+        async with self.store.account_lock(wallet.account_key):
+            return await self._read_node(wallet, force=True)
 
 
 def _rejected(result: BroadcastResult) -> ServiceError:

@@ -2,9 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 
 from app.builders import (
@@ -19,9 +19,11 @@ from app.builders import (
 from app.chain.messages import NewOrder
 from app.deps import CurrentUser, ServicesDep, client_host
 from app.errors import error_body
+from app.idempotency import KEY_PATTERN, request_fingerprint, run_once
 from app.jsonbody import DecimalJSONRoute
 from app.permissions import Permission
 from app.schemas import CancelOrderMsg, FreezeMsg, OrderMsg, SignResponse, TransferMsg, VoteMsg, sign_request_model
+from app.services import Services
 from app.signer import Signed
 
 
@@ -98,21 +100,66 @@ def _sign_response(signed: Signed) -> SignResponse:
     )
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="Optional. Repeating a request with the same key and body returns the first answer "
+        "(no new sequence); the same key with another body gets 409. Keys expire after idempotency_ttl_hours.",
+    ),
+]
+
+
+async def _once(
+    services: Services, username: str, body: BaseModel, operation: str, key: str | None, action: Any
+) -> Any:
+    """Run action under the request's Idempotency-Key (scoped to the user and the wallet)."""
+    return await run_once(
+        store=services.store,
+        ttl_seconds=services.config.idempotency_ttl_hours * 3600,
+        scope=f"{username}\n{body.wallet_name}",  # type: ignore[attr-defined]
+        key=key,
+        fingerprint=request_fingerprint(operation, body.model_dump(mode="json")),
+        action=action,
+    )
+
+
 def _add_routes(router: APIRouter, spec: MessageRoute) -> None:
     body_model = sign_request_model(
         f"{spec.msg_model.__name__}{spec.path.title().replace('_', '')}Request", spec.msg_model
     )
 
-    async def sign(body: body_model, user: CurrentUser, services: ServicesDep, request: Request) -> SignResponse:  # type: ignore[valid-type]
+    async def sign(
+        body: body_model,  # type: ignore[valid-type]
+        user: CurrentUser,
+        services: ServicesDep,
+        request: Request,
+        idempotency_key: IdempotencyKey = None,
+    ) -> SignResponse:
         wallet = services.authorize(user, body.wallet_name, spec.permission, client_host=client_host(request))
         prepared = spec.prepare(body.msg, wallet)
-        return _sign_response(await services.signer.sign(wallet, prepared.build, memo=prepared.memo))
 
-    async def broadcast(body: body_model, user: CurrentUser, services: ServicesDep, request: Request) -> list[Any]:  # type: ignore[valid-type]
+        async def action() -> SignResponse:
+            return _sign_response(await services.signer.sign(wallet, prepared.build, memo=prepared.memo))
+
+        return await _once(services, user.username, body, f"{spec.path}/sign", idempotency_key, action)  # type: ignore[no-any-return]
+
+    async def broadcast(
+        body: body_model,  # type: ignore[valid-type]
+        user: CurrentUser,
+        services: ServicesDep,
+        request: Request,
+        idempotency_key: IdempotencyKey = None,
+    ) -> list[Any]:
         wallet = services.authorize(user, body.wallet_name, spec.permission, client_host=client_host(request))
         prepared = spec.prepare(body.msg, wallet)
-        _, answer = await services.signer.broadcast(wallet, prepared.build, memo=prepared.memo)
-        return answer  # type: ignore[no-any-return]
+
+        async def action() -> list[Any]:
+            _, answer = await services.signer.broadcast(wallet, prepared.build, memo=prepared.memo)
+            return answer  # type: ignore[no-any-return]
+
+        return await _once(services, user.username, body, f"{spec.path}/broadcast", idempotency_key, action)  # type: ignore[no-any-return]
 
     for path in (spec.path, *spec.aliases):
         router.add_api_route(

@@ -6,7 +6,7 @@ from app.deps import CurrentUser, ServicesDep, client_host
 from app.errors import error_body
 from app.jsonbody import DecimalJSONRoute
 from app.permissions import Permission
-from app.schemas import ResyncResponse, WalletInfo, WalletNameRequest
+from app.schemas import MAX_WALLET_NAME_CHARS, WALLET_NAME_PATTERN, ResyncResponse, WalletInfo, WalletNameRequest
 from app.services import Services
 from app.users import User
 from app.wallets import Wallet
@@ -24,36 +24,36 @@ _ERRORS = {
 }
 
 
-def _info(services: Services, wallet: Wallet, user: User) -> WalletInfo:
-    # Read from memory only: wallet info never waits on the node or a signing lock.
-    slot = services.signer.accounts.peek(wallet.account_key)
-    known = slot is not None and slot.account_number is not None and not slot.stale
+async def _info(services: Services, wallet: Wallet, user: User) -> WalletInfo:
+    # Read from the store only: wallet info never waits on the node or a signing lock.
+    row = await services.store.get_account(wallet.account_key)
+    known = row is not None and not row.stale
     return WalletInfo(
         name=wallet.name,
         env_name=wallet.environment.name,
         address=wallet.address,
         public_key=wallet.key.public_key.hex(),
         permissions=sorted(user.permissions_on(wallet)),
-        account_number=slot.account_number if known and slot else None,
-        next_sequence=slot.next_sequence if known and slot else None,
+        account_number=row.account_number if known and row else None,
+        next_sequence=row.next_sequence if known and row else None,
     )
 
 
 @router.get("/wallet", response_model=list[WalletInfo], responses=_ERRORS, summary="List your wallets")
 async def list_wallets(user: CurrentUser, services: ServicesDep) -> list[WalletInfo]:
     """Every wallet on which you have at least one effective permission."""
-    return [_info(services, w, user) for w in services.wallets if user.permissions_on(w)]
+    return [await _info(services, w, user) for w in services.wallets if user.permissions_on(w)]
 
 
 @router.get("/wallet/{wallet_name}", response_model=WalletInfo, responses=_ERRORS, summary="One wallet")
 async def get_wallet(
     user: CurrentUser,
     services: ServicesDep,
-    wallet_name: str = Path(max_length=64, examples=["wallet_1"]),
+    wallet_name: str = Path(max_length=MAX_WALLET_NAME_CHARS, pattern=WALLET_NAME_PATTERN, examples=["wallet_1"]),
 ) -> WalletInfo:
     """Name, environment, address, public key and your permissions on one wallet."""
     wallet, _ = services.visible_wallet(user, wallet_name)
-    return _info(services, wallet, user)
+    return await _info(services, wallet, user)
 
 
 @router.post(

@@ -10,7 +10,6 @@ from app.config import parse_config
 from app.devnet import create_app as create_devnet
 from app.main import create_app
 from app.services import Services
-from app.signer import Signer
 from app.wallets import Environment
 from tests.helpers import CHAIN_ID, FUNDED, HRP, PASSWORDS, make_config
 
@@ -33,13 +32,16 @@ def config_data() -> dict:
 
 
 @pytest.fixture
-def services(config_data: dict, devnet: object, tmp_path) -> Services:  # type: ignore[no-untyped-def]
+async def services(config_data: dict, devnet: object, tmp_path) -> AsyncIterator[Services]:  # type: ignore[no-untyped-def]
+    """Services on a fresh SQLite store in tmp_path, whose nodes are the in-process devnet."""
     config = parse_config(config_data, base_dir=tmp_path)
 
     def node_factory(env: Environment) -> NodeClient:
         return NodeClient(env.api_url, timeout=5, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
 
-    return Services.from_config(config, signer=Signer(source=config.source, node_factory=node_factory))
+    opened = await Services.open(config, node_factory=node_factory)
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture
@@ -47,7 +49,6 @@ async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(services.config, services=services)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test") as c:
         yield c
-    await services.signer.aclose()
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """A failing or unreachable node gives a 502/504 JSON error, never a 500 or a hang."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import httpx
 import pytest
 
@@ -7,16 +10,21 @@ from app.chain.node import NodeClient
 from app.config import parse_config
 from app.main import create_app
 from app.services import Services
-from app.signer import Signer
 from tests.api.payloads import README_SHAPES
 from tests.helpers import PASSWORDS, make_config
 
 
-def _client_for(handler, tmp_path) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def _client_for(handler, tmp_path) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """The app with a node answered by handler (an httpx.MockTransport)."""
     config = parse_config(make_config(), base_dir=tmp_path)
-    signer = Signer(node_factory=lambda env: NodeClient(env.api_url, timeout=1, transport=httpx.MockTransport(handler)))
-    app = create_app(config, services=Services.from_config(config, signer=signer))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test")
+    services = await Services.open(
+        config, node_factory=lambda env: NodeClient(env.api_url, timeout=1, transport=httpx.MockTransport(handler))
+    )
+    app = create_app(config, services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test") as client:
+        yield client
+    await services.close()
 
 
 async def _sign(client: httpx.AsyncClient, route: str = "transfer/sign") -> httpx.Response:

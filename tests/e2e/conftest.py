@@ -1,6 +1,7 @@
 """Real processes: the devnet and the service, started with the CLI on free loopback ports."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,13 +41,19 @@ def wait_until_up(url: str, process: subprocess.Popen, *, timeout: float = 20.0)
 def start(args: list[str], log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
+        # A session of its own, so a SIGKILL can reach uvicorn's worker processes too.
         return subprocess.Popen(
-            [sys.executable, "-m", "app", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env
+            [sys.executable, "-m", "app", *args],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
         )
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.terminate()
+    os.killpg(process.pid, signal.SIGTERM)  # the whole session: uvicorn's workers included
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
@@ -63,25 +70,53 @@ class Stack:
     logs: tuple[Path, ...]
 
 
+class StackRunner:
+    """Starts a devnet and a service on free ports; restart() kills and restarts the service only."""
+
+    def __init__(self, tmp: Path, *, workers: int = 1, devnet_args: tuple[str, ...] = ()) -> None:
+        self.tmp, self.workers = tmp, workers
+        self.devnet_port, self.service_port = free_port(), free_port()
+        self.devnet_url = f"http://127.0.0.1:{self.devnet_port}"
+        self.service_url = f"http://127.0.0.1:{self.service_port}"
+        self.config_path = tmp / "config.yml"
+        self.config_path.write_text(yaml.safe_dump(make_config(api_url=self.devnet_url)))
+        self.logs: list[Path] = []
+        fund = [arg for address in FUNDED for arg in ("--fund", address)]
+        args = ["devnet", "--port", str(self.devnet_port), "--chain-id", CHAIN_ID, "--hrp", HRP, *fund, *devnet_args]
+        self.devnet = start(args, self._log("devnet"))
+        self.service: subprocess.Popen | None = None
+        wait_until_up(f"{self.devnet_url}/api/v1/node-info", self.devnet)
+
+    def _log(self, name: str) -> Path:
+        path = self.tmp / f"{name}-{len(self.logs)}.log"
+        self.logs.append(path)
+        return path
+
+    def start_service(self) -> None:
+        args = ["serve", "--config", str(self.config_path), "--port", str(self.service_port), "--log-level", "debug"]
+        self.service = start([*args, "--workers", str(self.workers)], self._log("service"))
+        wait_until_up(f"{self.service_url}/docs", self.service)
+
+    def kill_service(self) -> None:
+        """SIGKILL: no shutdown handler runs (workers are killed with their parent's process group)."""
+        assert self.service is not None
+        os.killpg(self.service.pid, signal.SIGKILL)
+        self.service.wait()
+
+    def stop(self) -> None:
+        for process in (self.service, self.devnet):
+            if process is not None and process.poll() is None:
+                stop(process)
+
+    def stack(self) -> "Stack":
+        return Stack(devnet_url=self.devnet_url, service_url=self.service_url, logs=tuple(self.logs))
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("stack")
-    devnet_port, service_port = free_port(), free_port()
-    devnet_url, service_url = f"http://127.0.0.1:{devnet_port}", f"http://127.0.0.1:{service_port}"
-    config_path = tmp / "config.yml"
-    config_path.write_text(yaml.safe_dump(make_config(api_url=devnet_url)))
-    fund = [arg for address in FUNDED for arg in ("--fund", address)]
-    devnet_log, service_log = tmp / "devnet.log", tmp / "service.log"
-    devnet = start(["devnet", "--port", str(devnet_port), "--chain-id", CHAIN_ID, "--hrp", HRP, *fund], devnet_log)
-    processes = [devnet]
+    runner = StackRunner(tmp_path_factory.mktemp("stack"))
     try:
-        wait_until_up(f"{devnet_url}/api/v1/node-info", devnet)
-        service = start(
-            ["serve", "--config", str(config_path), "--port", str(service_port), "--log-level", "debug"], service_log
-        )
-        processes.append(service)
-        wait_until_up(f"{service_url}/docs", service)
-        yield Stack(devnet_url=devnet_url, service_url=service_url, logs=(devnet_log, service_log))
+        runner.start_service()
+        yield runner.stack()
     finally:
-        for process in reversed(processes):
-            stop(process)
+        runner.stop()

@@ -1,0 +1,339 @@
+"""Persistent state shared by every worker and replica: account sequences and idempotency keys.
+
+SQLite (a file, WAL mode, fsync on every commit) by default; PostgreSQL for replicas. Reserving a
+sequence is one atomic UPDATE ... RETURNING committed before anything is signed, so no two
+signatures carry the same sequence across requests, workers, replicas or restarts.
+"""
+
+import asyncio
+import fcntl
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+AccountKey = tuple[str, str]  # (node api_url, address)
+
+metadata = sa.MetaData()
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("node_url", sa.Text, primary_key=True),
+    sa.Column("address", sa.Text, primary_key=True),
+    sa.Column("account_number", sa.BigInteger, nullable=False),
+    sa.Column("next_sequence", sa.BigInteger, nullable=False),
+    sa.Column("stale", sa.Boolean, nullable=False),
+    sa.Column("reconciled_at", sa.Float, nullable=False),
+)
+idempotency = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("idem_key", sa.Text, primary_key=True),
+    sa.Column("request_hash", sa.Text, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("body", sa.Text),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+# Versioned schema: each entry upgrades from the previous version. Statements are plain SQL that
+# SQLite and PostgreSQL both accept, and idempotent, so workers starting together are harmless.
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (
+        1,
+        [
+            """CREATE TABLE IF NOT EXISTS accounts (
+                node_url TEXT NOT NULL,
+                address TEXT NOT NULL,
+                account_number BIGINT NOT NULL,
+                next_sequence BIGINT NOT NULL,
+                stale BOOLEAN NOT NULL,
+                reconciled_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (node_url, address)
+            )""",
+            """CREATE TABLE IF NOT EXISTS idempotency_keys (
+                scope TEXT NOT NULL,
+                idem_key TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                status_code INTEGER,
+                body TEXT,
+                expires_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (scope, idem_key)
+            )""",
+            "CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency_keys (expires_at)",
+        ],
+    ),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """A stored account's signing state."""
+
+    account_number: int
+    next_sequence: int
+    stale: bool
+    reconciled_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyClaim:
+    """The outcome of claiming an Idempotency-Key: new, a stored response, or a conflict."""
+
+    state: str  # "new", "replay", "mismatch", "in_progress"
+    status_code: int | None = None
+    body: str | None = None
+
+
+def async_url(url: str) -> str:
+    """The SQLAlchemy async URL for a sqlite:/// or postgresql:// database_url."""
+    parsed = make_url(url)
+    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+    backend = parsed.drivername.split("+")[0]
+    if backend not in driver:
+        raise ValueError(f"unsupported database_url scheme '{parsed.drivername}' (use sqlite:/// or postgresql://)")
+    return parsed.set(drivername=driver[backend]).render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a committed reservation survives a power cut, not only a process crash.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Store:
+    """The service's database; one per process, shared by every request."""
+
+    def __init__(self, engine: AsyncEngine, *, lock_dir: Path | None) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._lock_dir = lock_dir
+        self._local_locks: dict[AccountKey, asyncio.Lock] = {}
+
+    @classmethod
+    async def open(cls, database_url: str) -> "Store":
+        """Connect, create or migrate the schema, and return the store."""
+        url = async_url(database_url)
+        parsed = make_url(url)
+        lock_dir: Path | None = None
+        if parsed.drivername.startswith("sqlite"):
+            database = parsed.database or ""
+            if database in ("", ":memory:"):
+                raise ValueError("database_url must name a SQLite file (shared by workers), not :memory:")
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            lock_dir = Path(database + ".locks")
+            lock_dir.mkdir(mode=0o700, exist_ok=True)
+            engine = create_async_engine(url)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        store = cls(engine, lock_dir=lock_dir)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def _migrate(self) -> None:
+        async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                # One migrator at a time across replicas (released at commit).
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(7140001)"))
+            await conn.execute(sa.text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)"))
+            current = (await conn.execute(sa.text("SELECT MAX(version) FROM schema_version"))).scalar() or 0
+            for version, statements in MIGRATIONS:
+                if version > current:
+                    for statement in statements:
+                        await conn.execute(sa.text(statement))
+                    await conn.execute(
+                        sa.text("INSERT INTO schema_version (version) VALUES (:v) ON CONFLICT DO NOTHING"),
+                        {"v": version},
+                    )
+
+    async def schema_version(self) -> int:
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(sa.text("SELECT MAX(version) FROM schema_version"))).scalar() or 0)
+
+    # ---- accounts ----
+
+    @staticmethod
+    def _where(key: AccountKey) -> sa.ColumnElement[bool]:
+        return sa.and_(accounts.c.node_url == key[0], accounts.c.address == key[1])
+
+    async def get_account(self, key: AccountKey) -> AccountRow | None:
+        """The stored state of an account, or None; never waits on a signing lock."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(
+                        accounts.c.account_number, accounts.c.next_sequence, accounts.c.stale, accounts.c.reconciled_at
+                    ).where(self._where(key))
+                )
+            ).first()
+        return AccountRow(int(row[0]), int(row[1]), bool(row[2]), float(row[3])) if row else None
+
+    async def reserve_sequence(self, key: AccountKey) -> tuple[int, int] | None:
+        """Atomically take the next sequence: (account number, sequence), or None if unknown or stale.
+
+        Committed before returning, so a crash after this never hands the same sequence out again.
+        """
+        statement = (
+            sa.update(accounts)
+            .where(self._where(key), accounts.c.stale == sa.false())
+            .values(next_sequence=accounts.c.next_sequence + 1)
+            .returning(accounts.c.account_number, accounts.c.next_sequence)
+        )
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(statement)).first()
+        return (int(row[0]), int(row[1]) - 1) if row else None
+
+    async def release_sequence(self, key: AccountKey, sequence: int) -> bool:
+        """Give back sequence if it is still the last one reserved (the node refused its tx)."""
+        statement = (
+            sa.update(accounts)
+            .where(self._where(key), accounts.c.next_sequence == sequence + 1, accounts.c.stale == sa.false())
+            .values(next_sequence=sequence)
+        )
+        async with self.engine.begin() as conn:
+            return (await conn.execute(statement)).rowcount == 1
+
+    async def mark_stale(self, key: AccountKey) -> None:
+        """The node's view may differ from ours: re-read the account before the next signature."""
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.update(accounts).where(self._where(key)).values(stale=True))
+
+    async def load_account(self, key: AccountKey, *, account_number: int, sequence: int, force: bool) -> None:
+        """Store the node's values: only over a missing or stale row, unless force (a resync)."""
+        values = {
+            "node_url": key[0],
+            "address": key[1],
+            "account_number": account_number,
+            "next_sequence": sequence,
+            "stale": False,
+            "reconciled_at": time.time(),
+        }
+        async with self.engine.begin() as conn:
+            updated = sa.update(accounts).where(self._where(key))
+            if not force:
+                updated = updated.where(accounts.c.stale == sa.true())
+            result = await conn.execute(updated.values(**{k: v for k, v in values.items() if k not in key_columns}))
+            if result.rowcount == 0:
+                await _insert_ignore(conn, accounts, values)
+
+    @asynccontextmanager
+    async def account_lock(self, key: AccountKey) -> AsyncIterator[None]:
+        """Exclusive use of one account across coroutines, workers and (PostgreSQL) replicas.
+
+        Different accounts never wait for each other.
+        """
+        local = self._local_locks.get(key)
+        if local is None:
+            local = self._local_locks[key] = asyncio.Lock()
+        async with local:
+            if self.is_sqlite:
+                async with self._file_lock(key):
+                    yield
+            else:
+                async with self._advisory_lock(key):
+                    yield
+
+    @asynccontextmanager
+    async def _file_lock(self, key: AccountKey) -> AsyncIterator[None]:
+        assert self._lock_dir is not None
+        name = hashlib.sha256("\x00".join(key).encode()).hexdigest()[:32]
+        path = self._lock_dir / f"{name}.lock"
+        handle = path.open("a+")
+        try:
+            # flock blocks, so it waits in a worker thread; the asyncio lock above ensures at most
+            # one thread per process waits on each account.
+            await anyio.to_thread.run_sync(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            handle.close()
+
+    @asynccontextmanager
+    async def _advisory_lock(self, key: AccountKey) -> AsyncIterator[None]:
+        lock_id = int.from_bytes(hashlib.sha256("\x00".join(key).encode()).digest()[:8], "big", signed=True)
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_id})
+            await conn.commit()
+            try:
+                yield
+            finally:
+                await conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": lock_id})
+                await conn.commit()
+
+    # ---- idempotency keys ----
+
+    async def claim_idempotency(
+        self, *, scope: str, key: str, request_hash: str, ttl_seconds: float
+    ) -> IdempotencyClaim:
+        """Claim key for a new request, or report the stored response or a conflict."""
+        now = time.time()
+        where = sa.and_(idempotency.c.scope == scope, idempotency.c.idem_key == key)
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.delete(idempotency).where(where, idempotency.c.expires_at < now))
+            row = {"scope": scope, "idem_key": key, "request_hash": request_hash, "expires_at": now + ttl_seconds}
+            if await _insert_ignore(conn, idempotency, row):
+                return IdempotencyClaim("new")
+            found = (
+                await conn.execute(
+                    sa.select(idempotency.c.request_hash, idempotency.c.status_code, idempotency.c.body).where(where)
+                )
+            ).first()
+        if found is None:  # expired and purged by another request in between: treat as new next time
+            return IdempotencyClaim("in_progress")
+        if found[0] != request_hash:
+            return IdempotencyClaim("mismatch")
+        if found[1] is None:
+            return IdempotencyClaim("in_progress")
+        return IdempotencyClaim("replay", status_code=int(found[1]), body=found[2])
+
+    async def complete_idempotency(self, *, scope: str, key: str, status_code: int, body: str) -> None:
+        """Store the response for a claimed key."""
+        where = sa.and_(idempotency.c.scope == scope, idempotency.c.idem_key == key)
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.update(idempotency).where(where).values(status_code=status_code, body=body))
+
+    async def abandon_idempotency(self, *, scope: str, key: str) -> None:
+        """Forget a claim whose request failed in a way worth retrying."""
+        where = sa.and_(
+            idempotency.c.scope == scope, idempotency.c.idem_key == key, idempotency.c.status_code.is_(None)
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.delete(idempotency).where(where))
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+
+key_columns = ("node_url", "address")
+
+
+async def _insert_ignore(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> bool:
+    """INSERT values; False (nothing changed) if a row with the same primary key exists."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(sa.insert(table).values(**values))
+    except IntegrityError:
+        return False
+    return True
