@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app import audit_cli
 from app.config import ConfigError, ServiceConfig, load_config
 
 DEFAULT_CONFIG = "config/config.yml"
@@ -59,7 +60,7 @@ def summarize(config: ServiceConfig) -> dict[str, Any]:
                 "name": w.name,
                 "env_name": w.env_name,
                 "address": w.signing_key.address(envs[w.env_name].hrp),
-                "key_source": "mnemonic" if w.mnemonic is not None else "private_key",
+                "key_source": w.key_source,
                 "permissions": [str(p) for p in w.permissions],
                 "ip_whitelist": w.ip_whitelist or ["*"],
             }
@@ -110,6 +111,47 @@ def cmd_gen_secret(_: argparse.Namespace) -> None:
     print(generate_secret())
 
 
+def cmd_keystore(args: argparse.Namespace) -> None:
+    """keystore create: encrypt a hex key (or a mnemonic's key) into a new Web3 Secret Storage v3 file.
+
+    Input comes without echo from a terminal, else as stdin lines: the key (or the mnemonic, then
+    its BIP39 passphrase, empty for none), then the keystore password. The key is never printed.
+    """
+    from app.chain.errors import InvalidKey
+    from app.chain.keys import SigningKey
+    from app.keystore import KeystoreError, encrypt, write_new
+    from app.secretref import read_secret
+
+    out = Path(args.out)
+    try:
+        if out.exists():  # fail before asking for the key; O_EXCL below is what really guarantees it
+            raise FileExistsError(out)
+        if args.account_index and not args.from_mnemonic:
+            raise ValueError("--account-index only applies with --from-mnemonic")
+        if args.from_mnemonic:
+            words = read_secret("Mnemonic: ")
+            passphrase = read_secret("BIP39 passphrase (empty for none): ", allow_empty=True)
+            key = SigningKey.from_mnemonic(words, passphrase=passphrase, index=args.account_index)
+        else:
+            key = SigningKey.from_hex(read_secret("Private key (hex): "))
+        password = read_secret("Keystore password: ", confirm=True)
+        # SigningKey keeps its secret private; exporting it into the keystore is the one exception.
+        write_new(out, encrypt(key._key.secret, password, kdf=args.kdf))
+    except FileExistsError:
+        print(f"{out} exists; refusing to overwrite it", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (InvalidKey, KeystoreError, ValueError, OSError) as exc:  # messages never hold the key
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(1) from None
+    addresses = {hrp: key.address(hrp) for hrp in ("bnb", "tbnb")}
+    print(json.dumps({"keystore": str(out), "account_id": key.account_id.hex(), "addresses": addresses}, indent=2))
+
+
+def cmd_audit(args: argparse.Namespace) -> None:
+    """List or verify the audit log."""
+    raise SystemExit(audit_cli.run(args, _load(args.config)))
+
+
 def run_devnet(argv: list[str]) -> None:
     """Start the local chain node, pre-funding the wallets of --config (if given) on its hrp."""
     from app.devnet.cli import main as devnet_main
@@ -141,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check_config)
     sub.add_parser("hash-password", help="bcrypt-hash a password for the config").set_defaults(func=cmd_hash_password)
     sub.add_parser("gen-secret", help="print a random secret_key").set_defaults(func=cmd_gen_secret)
+    keystore = sub.add_parser("keystore", help="encrypted key files (Web3 Secret Storage v3)")
+    keystore_sub = keystore.add_subparsers(dest="keystore_command", required=True)
+    create = keystore_sub.add_parser("create", help="encrypt a private key or a mnemonic's key into a new file")
+    create.add_argument("--out", required=True, help="the new file (created with mode 0600, never overwritten)")
+    create.add_argument("--kdf", choices=["scrypt", "pbkdf2"], default="scrypt")
+    create.add_argument("--from-mnemonic", action="store_true", help="read a BIP39 mnemonic instead of a hex key")
+    create.add_argument("--account-index", type=int, default=0, help="m/44'/714'/0'/0/N (with --from-mnemonic)")
+    create.set_defaults(func=cmd_keystore)
+    audit_cli.add_parser(sub, default_config=DEFAULT_CONFIG)
     sub.add_parser(
         "devnet",
         help="run the local chain node (options: --port, --chain-id, --hrp, --fund ADDR, --config FILE)",
@@ -155,6 +206,9 @@ def main(argv: list[str] | None = None) -> None:
         run_devnet(argv[1:])
         return
     args = build_parser().parse_args(argv)
+    if args.command == "audit":
+        cmd_audit(args)
+        return
     args.func(args)
 
 

@@ -1,7 +1,9 @@
 """The service configuration: one YAML file, validated once at start-up.
 
 Secrets are SecretStr and validation errors are reported by field name only, never with the
-offending value, so a typo in a private key cannot end up in a log.
+offending value, so a typo in a private key cannot end up in a log. Any secret may be inline,
+`{env: VAR}` or `{file: PATH}` (app/secretref.py); a wallet key may be an encrypted keystore
+(app/keystore.py), opened once here at load.
 """
 
 import ipaddress
@@ -16,13 +18,17 @@ from pydantic import (
     PrivateAttr,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from app.chain.errors import InvalidKey
 from app.chain.keys import SigningKey
+from app.keystore import KeystoreError
+from app.keystore import load as load_keystore
 from app.permissions import Permission
+from app.secretref import SecretReferenceError, read_private_file, resolve_secrets
 
 DEFAULT_TOKEN_EXPIRY_MINUTES = 10080
 MIN_SECRET_KEY_BYTES = 32
@@ -56,13 +62,16 @@ BUILTIN_ENVIRONMENTS = {
 
 
 class WalletConfig(_Strict):
-    """A wallet: its key (hex or BIP39 mnemonic), its environment and what it may be used for."""
+    """A wallet: its key (hex, BIP39 mnemonic or keystore file), its environment and what it may be used for."""
 
     name: Name
     env_name: Name
     private_key: SecretStr | None = None
     mnemonic: SecretStr | None = None
     passphrase: SecretStr | None = None
+    # A Web3 Secret Storage v3 file, relative to the config file's folder, and its password.
+    keystore: Annotated[str, Field(min_length=1)] | None = None
+    keystore_password: SecretStr | None = None
     account_index: Annotated[int, Field(ge=0, lt=2**31)] = 0
     permissions: list[Permission] = []
     ip_whitelist: list[str] | None = None
@@ -80,23 +89,40 @@ class WalletConfig(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _derive_key(self) -> "WalletConfig":
-        if (self.private_key is None) == (self.mnemonic is None):
-            raise ValueError("give exactly one of private_key or mnemonic")
-        if self.private_key is not None and (self.passphrase is not None or self.account_index):
+    def _derive_key(self, info: ValidationInfo) -> "WalletConfig":
+        sources = [s for s in (self.private_key, self.mnemonic, self.keystore) if s is not None]
+        if len(sources) != 1:
+            raise ValueError("give exactly one of private_key or mnemonic or keystore")
+        if self.mnemonic is None and (self.passphrase is not None or self.account_index):
             raise ValueError("passphrase and account_index only apply to a mnemonic")
+        if (self.keystore is None) != (self.keystore_password is None):
+            raise ValueError("keystore and keystore_password go together")
         try:
-            if self.private_key is not None:
-                self._signing_key = SigningKey.from_hex(self.private_key.get_secret_value())
-            else:
-                assert self.mnemonic is not None
-                passphrase = self.passphrase.get_secret_value() if self.passphrase else ""
-                self._signing_key = SigningKey.from_mnemonic(
-                    self.mnemonic.get_secret_value(), passphrase=passphrase, index=self.account_index
-                )
-        except InvalidKey as exc:  # the message describes the problem, never the key
+            self._signing_key = self._open_key(base_dir=(info.context or {}).get("base_dir"))
+        except (InvalidKey, KeystoreError, SecretReferenceError) as exc:  # messages never hold key material
             raise ValueError(str(exc)) from None
         return self
+
+    def _open_key(self, *, base_dir: Path | None) -> SigningKey:
+        if self.private_key is not None:
+            return SigningKey.from_hex(self.private_key.get_secret_value())
+        if self.mnemonic is not None:
+            passphrase = self.passphrase.get_secret_value() if self.passphrase else ""
+            return SigningKey.from_mnemonic(
+                self.mnemonic.get_secret_value(), passphrase=passphrase, index=self.account_index
+            )
+        assert self.keystore is not None and self.keystore_password is not None
+        path = Path(self.keystore).expanduser()
+        path = path if path.is_absolute() or base_dir is None else base_dir / path
+        # The same rule as {file: PATH}: the file is checked before its content is trusted.
+        read_private_file(path, field="keystore")
+        # scrypt is slow on purpose; this runs once per wallet, when the config is validated.
+        return SigningKey(load_keystore(path, self.keystore_password.get_secret_value()))
+
+    @property
+    def key_source(self) -> str:
+        """Where the key came from: private_key, mnemonic or keystore."""
+        return "keystore" if self.keystore else "mnemonic" if self.mnemonic else "private_key"
 
     @property
     def signing_key(self) -> SigningKey:
@@ -154,10 +180,13 @@ class ServiceConfig(_Strict):
     # Keys the audit log's hash chain (HMAC); at least 32 bytes. Derived from secret_key if absent.
     audit_key: SecretStr | None = None
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "audit_key")
     @classmethod
-    def _check_secret(cls, value: SecretStr) -> SecretStr:
-        # A guessable token secret lets anyone mint tokens for any user: refuse it outright.
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # A guessable token secret lets anyone mint tokens for any user (or rewrite the audit
+        # chain): refuse it outright.
+        if value is None:
+            return None
         text = value.get_secret_value()
         if text.strip().lower() in PLACEHOLDER_SECRETS or len(text.encode()) < MIN_SECRET_KEY_BYTES:
             raise ValueError(
@@ -209,11 +238,15 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 def parse_config(data: Any, *, base_dir: Path) -> ServiceConfig:
-    """Validate an already-loaded YAML document."""
+    """Validate an already-loaded YAML document; {env:}/{file:} and keystore paths are read from base_dir."""
     if not isinstance(data, dict):
         raise ConfigError("config: the file must hold a YAML mapping")
     try:
-        config = ServiceConfig.model_validate(data)
+        # References are resolved first, so every check below applies to the real secret.
+        data = resolve_secrets(data, base_dir=base_dir)
+        config = ServiceConfig.model_validate(data, context={"base_dir": base_dir.resolve()})
+    except SecretReferenceError as exc:
+        raise ConfigError(str(exc)) from None
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
     if config.database_url is None:

@@ -3,12 +3,14 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.audit import AuditLog, audit_key
 from app.chain.node import NodeClient
 from app.config import ServiceConfig
 from app.errors import Forbidden, NotFound
 from app.permissions import Permission
 from app.signer import Signer
 from app.store import Store
+from app.throttle import LoginThrottle
 from app.users import User, UserDirectory
 from app.wallets import Environment, Wallet, WalletRegistry
 
@@ -22,6 +24,8 @@ class Services:
     users: UserDirectory
     store: Store
     signer: Signer
+    audit: AuditLog
+    throttle: LoginThrottle
 
     @classmethod
     async def open(
@@ -36,6 +40,12 @@ class Services:
             users=UserDirectory(config),
             store=store,
             signer=Signer(store=store, source=config.source, node_factory=node_factory),
+            audit=AuditLog(store, audit_key(config)),
+            throttle=LoginThrottle(
+                store,
+                max_failures=config.login_throttle.max_failures,
+                window_seconds=config.login_throttle.window_seconds,
+            ),
         )
 
     async def close(self) -> None:

@@ -6,7 +6,7 @@ message (orders need it for their id). Nothing here knows about HTTP requests.
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +138,14 @@ class Signer:
         account_number, sequence = await self._reserve(wallet)
         return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
 
-    async def broadcast(self, wallet: Wallet, build: MsgBuilder, *, memo: str = "") -> tuple[Signed, Any]:
+    async def broadcast(
+        self,
+        wallet: Wallet,
+        build: MsgBuilder,
+        *,
+        memo: str = "",
+        before_send: Callable[[Signed], Awaitable[None]] | None = None,
+    ) -> tuple[Signed, Any]:
         """Sign and send to the wallet's node; return the signed tx and the node's JSON answer.
 
         On a sequence mismatch the account is re-read from the node and the tx re-signed, up to
@@ -156,6 +163,12 @@ class Signer:
                 signed = self._sign(
                     wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence
                 )
+                if before_send is not None:
+                    try:
+                        await before_send(signed)  # e.g. the audit row: if it fails, nothing is sent
+                    except BaseException:
+                        await self.store.release_sequence(key, sequence)
+                        raise
                 try:
                     result: BroadcastResult = await _call_node(node.broadcast(signed.hex))
                 except (BadGateway, GatewayTimeout):

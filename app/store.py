@@ -9,7 +9,7 @@ import asyncio
 import fcntl
 import hashlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +45,29 @@ idempotency = sa.Table(
     sa.Column("body", sa.Text),
     sa.Column("expires_at", sa.Float, nullable=False),
 )
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("row_hash", sa.Text, nullable=False),
+)
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("last_id", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", sa.Text, nullable=False),
+)
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
 
 # Versioned schema: each entry upgrades from the previous version. Statements are plain SQL that
 # SQLite and PostgreSQL both accept, and idempotent, so workers starting together are harmless.
@@ -74,6 +97,34 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         ],
     ),
 ]
+MIGRATIONS.append(
+    (
+        2,
+        [
+            # The audit log: an append-only hash chain; audit_head serializes appenders (its row
+            # lock is taken first), so concurrent writers across replicas still form one chain.
+            """CREATE TABLE IF NOT EXISTS audit_log (
+                id BIGINT PRIMARY KEY,
+                at DOUBLE PRECISION NOT NULL,
+                record TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                row_hash TEXT NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS audit_head (
+                id INTEGER PRIMARY KEY,
+                last_id BIGINT NOT NULL,
+                last_hash TEXT NOT NULL
+            )""",
+            "INSERT INTO audit_head (id, last_id, last_hash) VALUES (1, 0, '') ON CONFLICT DO NOTHING",
+            """CREATE TABLE IF NOT EXISTS login_failures (
+                kind TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS login_failures_subject ON login_failures (kind, subject, at)",
+        ],
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -319,6 +370,70 @@ class Store:
         )
         async with self.engine.begin() as conn:
             await conn.execute(sa.delete(idempotency).where(where))
+
+    # ---- audit log ----
+
+    async def append_audit(self, *, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
+        """Append one row; chain(prev_hash, id, at, record) gives its hash. Returns the row id."""
+        async with self.engine.begin() as conn:
+            # Take the head's write lock first (UPDATE before any read), then read what we locked.
+            head = (
+                await conn.execute(
+                    sa.update(audit_head)
+                    .where(audit_head.c.id == 1)
+                    .values(last_id=audit_head.c.last_id + 1)
+                    .returning(audit_head.c.last_id, audit_head.c.last_hash)
+                )
+            ).one()
+            row_id, prev_hash = int(head[0]), str(head[1])
+            row_hash = chain(prev_hash, row_id, at, record)
+            await conn.execute(
+                sa.insert(audit_log).values(id=row_id, at=at, record=record, prev_hash=prev_hash, row_hash=row_hash)
+            )
+            await conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=row_hash))
+        return row_id
+
+    async def audit_rows(self, *, since: float | None = None) -> AsyncIterator[tuple[int, float, str, str, str]]:
+        """Every audit row in id order: (id, at, record, prev_hash, row_hash)."""
+        query = sa.select(
+            audit_log.c.id, audit_log.c.at, audit_log.c.record, audit_log.c.prev_hash, audit_log.c.row_hash
+        )
+        if since is not None:
+            query = query.where(audit_log.c.at >= since)
+        async with self.engine.connect() as conn:
+            result = await conn.stream(query.order_by(audit_log.c.id))
+            async for row in result:
+                yield int(row[0]), float(row[1]), str(row[2]), str(row[3]), str(row[4])
+
+    async def audit_head(self) -> tuple[int, str]:
+        """(last id, last hash) as recorded by the appenders."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(audit_head.c.last_id, audit_head.c.last_hash))).one()
+        return int(row[0]), str(row[1])
+
+    # ---- login throttling ----
+
+    async def recent_failures(self, *, kind: str, subject: str, since: float) -> list[float]:
+        """Times of failed logins for (kind, subject) since a moment, oldest first."""
+        where = sa.and_(
+            login_failures.c.kind == kind, login_failures.c.subject == subject, login_failures.c.at >= since
+        )
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(sa.select(login_failures.c.at).where(where).order_by(login_failures.c.at))
+            return [float(r[0]) for r in rows]
+
+    async def record_failure(self, *, subjects: list[tuple[str, str]], at: float, forget_before: float) -> None:
+        """Record a failed login for each (kind, subject) and forget failures older than the window."""
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.delete(login_failures).where(login_failures.c.at < forget_before))
+            for kind, subject in subjects:
+                await conn.execute(sa.insert(login_failures).values(kind=kind, subject=subject, at=at))
+
+    async def clear_failures(self, *, kind: str, subject: str) -> None:
+        """Forget the failures of one subject (a username after a successful login)."""
+        where = sa.and_(login_failures.c.kind == kind, login_failures.c.subject == subject)
+        async with self.engine.begin() as conn:
+            await conn.execute(sa.delete(login_failures).where(where))
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

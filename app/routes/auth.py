@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from app.deps import ServicesDep
+from app.deps import ServicesDep, client_host
 from app.errors import Unauthorized, error_body
 from app.jsonbody import DecimalJSONRoute
 from app.schemas import LoginRequest, TokenResponse
@@ -77,10 +77,14 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
                 }
             ]
         )
+    client = client_host(request)
+    await services.throttle.check(body.username, client)  # before bcrypt: a locked-out guess costs nothing
     user = await services.users.authenticate(body.username, body.password)
     if user is None:
+        await services.throttle.failed(body.username, client)
         # The same answer for an unknown user and a wrong password.
         raise Unauthorized("incorrect username or password")
+    await services.throttle.succeeded(user.username)
     token, lifetime = issue_token(
         username=user.username,
         secret=services.config.secret_key.get_secret_value(),

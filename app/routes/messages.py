@@ -16,15 +16,23 @@ from app.builders import (
     prepare_unfreeze,
     prepare_vote,
 )
-from app.chain.messages import NewOrder
 from app.deps import CurrentUser, ServicesDep, client_host
 from app.errors import error_body
-from app.idempotency import KEY_PATTERN, request_fingerprint, run_once
+from app.idempotency import KEY_PATTERN
 from app.jsonbody import DecimalJSONRoute
+from app.operations import Attempt, broadcast_message, sign_message, summarize
 from app.permissions import Permission
-from app.schemas import CancelOrderMsg, FreezeMsg, OrderMsg, SignResponse, TransferMsg, VoteMsg, sign_request_model
-from app.services import Services
-from app.signer import Signed
+from app.schemas import (
+    CancelOrderMsg,
+    ErrorResponse,
+    FreezeMsg,
+    OrderMsg,
+    SignResponse,
+    TransferMsg,
+    VoteMsg,
+    sign_request_model,
+)
+from app.users import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,52 +60,47 @@ MESSAGE_ROUTES = (
 
 _COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {
+        "model": ErrorResponse,
         "description": "Missing, bad or expired token",
         "content": {"application/json": {"example": error_body(401, "invalid or expired token")}},
     },
     403: {
+        "model": ErrorResponse,
         "description": "Permission not granted, or client address not allowed",
         "content": {
             "application/json": {"example": error_body(403, "permission 'trade' is not granted on wallet 'wallet_1'")}
         },
     },
     404: {
+        "model": ErrorResponse,
         "description": "Unknown wallet",
         "content": {"application/json": {"example": error_body(404, "wallet 'x' not found")}},
     },
     409: {
+        "model": ErrorResponse,
         "description": "Account never funded, or sequence conflict",
         "content": {"application/json": {"example": error_body(409, "account not found on the chain")}},
     },
     422: {
+        "model": ErrorResponse,
         "description": "Invalid input; the field is named",
         "content": {"application/json": {"example": error_body(422, "msg.price: amount has more than 8 decimals")}},
     },
     502: {
+        "model": ErrorResponse,
         "description": "The node failed or refused the signature",
         "content": {"application/json": {"example": error_body(502, "node unreachable")}},
     },
     504: {
+        "model": ErrorResponse,
         "description": "The node did not answer in time",
         "content": {"application/json": {"example": error_body(504, "node did not answer in time")}},
     },
 }
 _BROADCAST_ERRORS = {
     **_COMMON_ERRORS,
-    400: {"description": "The node rejected the transaction (its answer is in node_response)"},
+    400: {"model": ErrorResponse, "description": "The node rejected the transaction (its answer is in node_response)"},
 }
-
-
-def _sign_response(signed: Signed) -> SignResponse:
-    msg = signed.tx.msg
-    return SignResponse(
-        signed_msg=signed.hex,
-        tx_hash=signed.hash,
-        sequence=signed.tx.sequence,
-        account_number=signed.tx.account_number,
-        chain_id=signed.chain_id,
-        order_id=msg.id if isinstance(msg, NewOrder) else None,
-    )
 
 
 IdempotencyKey = Annotated[
@@ -111,24 +114,20 @@ IdempotencyKey = Annotated[
 ]
 
 
-async def _once(
-    services: Services, username: str, body: BaseModel, operation: str, key: str | None, action: Any
-) -> Any:
-    """Run action under the request's Idempotency-Key (scoped to the user and the wallet)."""
-    return await run_once(
-        store=services.store,
-        ttl_seconds=services.config.idempotency_ttl_hours * 3600,
-        scope=f"{username}\n{body.wallet_name}",  # type: ignore[attr-defined]
-        key=key,
-        fingerprint=request_fingerprint(operation, body.model_dump(mode="json")),
-        action=action,
-    )
-
-
 def _add_routes(router: APIRouter, spec: MessageRoute) -> None:
     body_model = sign_request_model(
         f"{spec.msg_model.__name__}{spec.path.title().replace('_', '')}Request", spec.msg_model
     )
+
+    def attempt(body: Any, user: User, request: Request, action: str) -> Attempt:
+        return Attempt(
+            user=user,
+            client_host=client_host(request),
+            wallet_name=body.wallet_name,
+            action=f"{spec.path}/{action}",
+            permission=spec.permission,
+            summary=summarize(spec.path, body.msg),
+        )
 
     async def sign(
         body: body_model,  # type: ignore[valid-type]
@@ -137,13 +136,13 @@ def _add_routes(router: APIRouter, spec: MessageRoute) -> None:
         request: Request,
         idempotency_key: IdempotencyKey = None,
     ) -> SignResponse:
-        wallet = services.authorize(user, body.wallet_name, spec.permission, client_host=client_host(request))
-        prepared = spec.prepare(body.msg, wallet)
-
-        async def action() -> SignResponse:
-            return _sign_response(await services.signer.sign(wallet, prepared.build, memo=prepared.memo))
-
-        return await _once(services, user.username, body, f"{spec.path}/sign", idempotency_key, action)  # type: ignore[no-any-return]
+        return await sign_message(
+            services,
+            attempt(body, user, request, "sign"),
+            msg=body.msg,  # type: ignore[attr-defined]
+            prepare=spec.prepare,
+            idempotency_key=idempotency_key,
+        )
 
     async def broadcast(
         body: body_model,  # type: ignore[valid-type]
@@ -152,14 +151,13 @@ def _add_routes(router: APIRouter, spec: MessageRoute) -> None:
         request: Request,
         idempotency_key: IdempotencyKey = None,
     ) -> list[Any]:
-        wallet = services.authorize(user, body.wallet_name, spec.permission, client_host=client_host(request))
-        prepared = spec.prepare(body.msg, wallet)
-
-        async def action() -> list[Any]:
-            _, answer = await services.signer.broadcast(wallet, prepared.build, memo=prepared.memo)
-            return answer  # type: ignore[no-any-return]
-
-        return await _once(services, user.username, body, f"{spec.path}/broadcast", idempotency_key, action)  # type: ignore[no-any-return]
+        return await broadcast_message(
+            services,
+            attempt(body, user, request, "broadcast"),
+            msg=body.msg,  # type: ignore[attr-defined]
+            prepare=spec.prepare,
+            idempotency_key=idempotency_key,
+        )
 
     for path in (spec.path, *spec.aliases):
         router.add_api_route(

@@ -1,25 +1,42 @@
 """Wallet info and resync."""
 
+from typing import Any
+
 from fastapi import APIRouter, Path, Request
 
 from app.deps import CurrentUser, ServicesDep, client_host
 from app.errors import error_body
 from app.jsonbody import DecimalJSONRoute
+from app.operations import Attempt, resync_wallet
 from app.permissions import Permission
-from app.schemas import MAX_WALLET_NAME_CHARS, WALLET_NAME_PATTERN, ResyncResponse, WalletInfo, WalletNameRequest
+from app.schemas import (
+    MAX_WALLET_NAME_CHARS,
+    WALLET_NAME_PATTERN,
+    ErrorResponse,
+    ResyncResponse,
+    WalletInfo,
+    WalletNameRequest,
+)
 from app.services import Services
 from app.users import User
 from app.wallets import Wallet
 
 router = APIRouter(tags=["wallet"], route_class=DecimalJSONRoute)
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {
+        "model": ErrorResponse,
         "description": "Missing, bad or expired token",
         "content": {"application/json": {"example": error_body(401, "invalid or expired token")}},
     },
     404: {
+        "model": ErrorResponse,
         "description": "Unknown wallet, or none of its permissions granted",
         "content": {"application/json": {"example": error_body(404, "wallet 'x' not found")}},
+    },
+    422: {
+        "model": ErrorResponse,
+        "description": "Invalid input; the field is named",
+        "content": {"application/json": {"example": error_body(422, "wallet_name: String should match pattern")}},
     },
 }
 
@@ -61,16 +78,20 @@ async def get_wallet(
     response_model=ResyncResponse,
     responses={
         **_ERRORS,
-        403: {"description": "No resync permission"},
-        502: {"description": "Node failed"},
-        504: {"description": "Node timeout"},
+        403: {"model": ErrorResponse, "description": "No resync permission, or client address not allowed"},
+        502: {"model": ErrorResponse, "description": "Node failed"},
+        504: {"model": ErrorResponse, "description": "Node timeout"},
     },
     summary="Re-read account number and sequence from the node",
 )
 async def resync(body: WalletNameRequest, user: CurrentUser, services: ServicesDep, request: Request) -> ResyncResponse:
     """Needs the resync permission. Waits for signing in progress on the wallet, then re-reads."""
-    wallet = services.authorize(user, body.wallet_name, Permission.RESYNC, client_host=client_host(request))
-    state = await services.signer.resync(wallet)
-    return ResyncResponse(
-        wallet_name=wallet.name, address=wallet.address, account_number=state.account_number, sequence=state.sequence
+    attempt = Attempt(
+        user=user,
+        client_host=client_host(request),
+        wallet_name=body.wallet_name,
+        action="wallet/resync",
+        permission=Permission.RESYNC,
+        summary={"type": "resync"},
     )
+    return await resync_wallet(services, attempt)
