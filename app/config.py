@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,8 +24,11 @@ from pydantic import (
     model_validator,
 )
 
-from app.chain.errors import InvalidKey
+from app.chain.address import decode_address
+from app.chain.amounts import to_units
+from app.chain.errors import InvalidInput, InvalidKey
 from app.chain.keys import SigningKey
+from app.chain.messages import PAIR_RE, TOKEN_RE, check_token_symbol
 from app.keystore import KeystoreError
 from app.keystore import load as load_keystore
 from app.permissions import Permission
@@ -61,6 +65,47 @@ BUILTIN_ENVIRONMENTS = {
 }
 
 
+def _amount_text(value: str | int) -> str:
+    to_units(str(value))  # same rules as request amounts: positive, <= 8 decimals, fits int64
+    return str(value)
+
+
+LimitAmount = Annotated[str | int, AfterValidator(_amount_text)]
+TokenName = Annotated[str, AfterValidator(check_token_symbol)]
+
+
+class LimitsConfig(_Strict):
+    """Policy limits on a wallet, or on one user's use of a wallet (both apply).
+
+    Spend is what leaves the wallet: transfer amounts per coin; for an order, the quantity of
+    the base token (sell) or price x quantity of the quote token (buy).
+    """
+
+    max_per_tx: dict[TokenName, LimitAmount] = {}
+    max_per_day: dict[TokenName, LimitAmount] = {}  # rolling 24 hours, counted at signing time
+    allowed_destinations: list[str] | None = None  # transfer recipients (bech32); None = any
+    allowed_symbols: list[str] | None = None  # tokens (transfers, freezes) and pairs (orders); None = any
+    max_orders_per_minute: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("allowed_symbols")
+    @classmethod
+    def _check_symbols(cls, value: list[str] | None) -> list[str] | None:
+        for symbol in value or []:
+            if not (TOKEN_RE.fullmatch(symbol) or PAIR_RE.fullmatch(symbol)):
+                raise ValueError(f"'{symbol}' is not a token or pair symbol")
+        return value
+
+    @field_validator("allowed_destinations")
+    @classmethod
+    def _check_destinations(cls, value: list[str] | None) -> list[str] | None:
+        for address in value or []:
+            try:
+                decode_address(address)
+            except InvalidInput as exc:
+                raise ValueError(f"allowed destination '{address}': {exc}") from None
+        return value
+
+
 class WalletConfig(_Strict):
     """A wallet: its key (hex, BIP39 mnemonic or keystore file), its environment and what it may be used for."""
 
@@ -75,6 +120,7 @@ class WalletConfig(_Strict):
     account_index: Annotated[int, Field(ge=0, lt=2**31)] = 0
     permissions: list[Permission] = []
     ip_whitelist: list[str] | None = None
+    limits: LimitsConfig | None = None
     _signing_key: SigningKey = PrivateAttr()
 
     @field_validator("ip_whitelist")
@@ -135,6 +181,7 @@ class WalletGrant(_Strict):
 
     wallet_name: Name
     permissions: list[Permission] = []
+    limits: LimitsConfig | None = None
 
 
 class UserConfig(_Strict):

@@ -17,9 +17,12 @@ from app.chain.messages import NewOrder
 from app.errors import ServiceError
 from app.idempotency import request_fingerprint, run_once
 from app.permissions import Permission
+from app.policy import PolicyDenied, denied_for, spend_of
+from app.policy import check as policy_check
 from app.schemas import ResyncResponse, SignResponse
 from app.services import Services
 from app.signer import Signed
+from app.store import LimitExceeded, WindowLimit
 from app.users import User
 from app.wallets import Wallet
 
@@ -86,13 +89,33 @@ async def _authorize(services: Services, attempt: Attempt) -> Wallet:
         raise
 
 
+def _limits(attempt: Attempt, wallet: Wallet, msg: BaseModel) -> tuple[WindowLimit, ...]:
+    """Check the wallet's and the user's static limits; return the rolling-window ones."""
+    wallet_limits, user_limits = wallet.limits, attempt.user.limits.get(wallet.name)
+    if wallet_limits is None and user_limits is None:
+        return ()
+    spend = spend_of(msg)
+    hrp = wallet.environment.hrp
+    windows: tuple[WindowLimit, ...] = ()
+    if wallet_limits is not None:
+        windows += policy_check(wallet_limits, spend, scope=f"wallet\n{wallet.name}", hrp=hrp, who="wallet")
+    if user_limits is not None:
+        scope = f"user\n{attempt.user.username}\n{wallet.name}"
+        windows += policy_check(user_limits, spend, scope=scope, hrp=hrp, who="user")
+    return windows
+
+
 async def _audited(services: Services, attempt: Attempt, work: Callable[[], Any]) -> Any:
-    """Run work; a failure is audited (with its reason) before it is raised."""
+    """Run work; a failure is audited (with its reason) before it is raised; policy refusals are denials."""
     try:
-        return await work()
+        try:
+            return await work()
+        except LimitExceeded as exc:
+            raise denied_for(exc) from None
     except ServiceError as exc:
         if exc.status_code != 503:  # an unwritable audit log cannot record its own failure
-            await services.audit.append(**attempt.audit_fields(), outcome="failed", reason=exc.message)
+            outcome = "denied" if isinstance(exc, PolicyDenied) else "failed"
+            await services.audit.append(**attempt.audit_fields(), outcome=outcome, reason=exc.message)
         raise
 
 
@@ -109,7 +132,8 @@ async def sign_message(
 
     async def work() -> SignResponse:
         prepared = prepare(msg, wallet)
-        signed = await services.signer.sign(wallet, prepared.build, memo=prepared.memo)
+        limits = _limits(attempt, wallet, msg)
+        signed = await services.signer.sign(wallet, prepared.build, memo=prepared.memo, limits=limits)
         await services.audit.append(
             **attempt.audit_fields(), outcome="signed", sequence=signed.tx.sequence, tx_hash=signed.hash
         )
@@ -136,8 +160,9 @@ async def broadcast_message(
 
     async def work() -> list[Any]:
         prepared = prepare(msg, wallet)
+        limits = _limits(attempt, wallet, msg)
         signed, answer = await services.signer.broadcast(
-            wallet, prepared.build, memo=prepared.memo, before_send=before_send
+            wallet, prepared.build, memo=prepared.memo, limits=limits, before_send=before_send
         )
         await services.audit.append(
             **attempt.audit_fields(), outcome="broadcast", sequence=signed.tx.sequence, tx_hash=signed.hash

@@ -14,7 +14,7 @@ from app.chain.messages import Msg
 from app.chain.node import AccountNotFound, AccountState, BroadcastResult, NodeClient, NodeError, NodeTimeout
 from app.chain.tx import SignedTx, sign_tx, tx_hash
 from app.errors import BadGateway, Conflict, GatewayTimeout, ServiceError
-from app.store import Store
+from app.store import Store, WindowLimit
 from app.wallets import Environment, Wallet
 
 MsgBuilder = Callable[[int], Msg]
@@ -100,22 +100,22 @@ class Signer:
         )
         return state
 
-    async def _reserve_locked(self, wallet: Wallet) -> tuple[int, int]:
+    async def _reserve_locked(self, wallet: Wallet, limits: tuple[WindowLimit, ...] = ()) -> tuple[int, int]:
         """Reserve a sequence, reading the account from the node first if unknown or stale; caller holds the lock."""
-        reserved = await self.store.reserve_sequence(wallet.account_key)
+        reserved = await self.store.reserve_sequence(wallet.account_key, limits)
         if reserved is None:
             await self._read_node(wallet)
-            reserved = await self.store.reserve_sequence(wallet.account_key)
+            reserved = await self.store.reserve_sequence(wallet.account_key, limits)
             if reserved is None:  # only a concurrent mark_stale can get here; the caller may retry
                 raise Conflict("the account changed state while its sequence was being read; try again")
         return reserved
 
-    async def _reserve(self, wallet: Wallet) -> tuple[int, int]:
-        reserved = await self.store.reserve_sequence(wallet.account_key)
+    async def _reserve(self, wallet: Wallet, limits: tuple[WindowLimit, ...]) -> tuple[int, int]:
+        reserved = await self.store.reserve_sequence(wallet.account_key, limits)
         if reserved is None:
             # First use or stale: one reader per account re-reads the node, the others wait for it.
             async with self.store.account_lock(wallet.account_key):
-                reserved = await self._reserve_locked(wallet)
+                reserved = await self._reserve_locked(wallet, limits)
         return reserved
 
     def _sign(
@@ -132,10 +132,12 @@ class Signer:
         )
         return Signed(tx=tx, raw=tx.encode(), chain_id=chain_id)
 
-    async def sign(self, wallet: Wallet, build: MsgBuilder, *, memo: str = "") -> Signed:
-        """Reserve the wallet's next sequence and sign; the sequence is used even if never broadcast."""
+    async def sign(
+        self, wallet: Wallet, build: MsgBuilder, *, memo: str = "", limits: tuple[WindowLimit, ...] = ()
+    ) -> Signed:
+        """Reserve the wallet's next sequence (within limits) and sign; the sequence is used even if never broadcast."""
         chain_id = await self.chain_id(wallet.environment)
-        account_number, sequence = await self._reserve(wallet)
+        account_number, sequence = await self._reserve(wallet, limits)
         return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
 
     async def broadcast(
@@ -144,6 +146,7 @@ class Signer:
         build: MsgBuilder,
         *,
         memo: str = "",
+        limits: tuple[WindowLimit, ...] = (),
         before_send: Callable[[Signed], Awaitable[None]] | None = None,
     ) -> tuple[Signed, Any]:
         """Sign and send to the wallet's node; return the signed tx and the node's JSON answer.
@@ -158,8 +161,9 @@ class Signer:
         # in sequence order (across workers and replicas too); otherwise N+1 could overtake N.
         async with self.store.account_lock(key):
             last: BroadcastResult | None = None
-            for _ in range(MAX_SEQUENCE_RETRIES + 1):
-                account_number, sequence = await self._reserve_locked(wallet)
+            for attempt in range(MAX_SEQUENCE_RETRIES + 1):
+                # Limits count once: a re-signed retry is the same request.
+                account_number, sequence = await self._reserve_locked(wallet, limits if attempt == 0 else ())
                 signed = self._sign(
                     wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence
                 )

@@ -61,6 +61,14 @@ audit_head = sa.Table(
     sa.Column("last_id", sa.BigInteger, nullable=False),
     sa.Column("last_hash", sa.Text, nullable=False),
 )
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
 login_failures = sa.Table(
     "login_failures",
     metadata,
@@ -125,7 +133,42 @@ MIGRATIONS.append(
         ],
     )
 )
+MIGRATIONS.append(
+    (
+        3,
+        [
+            # Spend and order counts for policy limits, summed over rolling windows.
+            """CREATE TABLE IF NOT EXISTS usage (
+                scope TEXT NOT NULL,
+                symbol TEXT NOT NULL,
+                amount BIGINT NOT NULL,
+                at DOUBLE PRECISION NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS usage_window ON usage (scope, symbol, at)",
+        ],
+    )
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class WindowLimit:
+    """At most cap of symbol per scope within a rolling window; amount is what this request adds."""
+
+    scope: str
+    symbol: str
+    amount: int
+    cap: int
+    window_seconds: float
+    name: str  # for the error message, e.g. "max_per_day"
+
+
+class LimitExceeded(Exception):
+    """A reservation would take a rolling window over its cap; nothing was reserved."""
+
+    def __init__(self, limit: WindowLimit, used: int) -> None:
+        super().__init__(limit.name)
+        self.limit, self.used = limit, used
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,10 +280,14 @@ class Store:
             ).first()
         return AccountRow(int(row[0]), int(row[1]), bool(row[2]), float(row[3])) if row else None
 
-    async def reserve_sequence(self, key: AccountKey) -> tuple[int, int] | None:
+    async def reserve_sequence(self, key: AccountKey, limits: tuple[WindowLimit, ...] = ()) -> tuple[int, int] | None:
         """Atomically take the next sequence: (account number, sequence), or None if unknown or stale.
 
-        Committed before returning, so a crash after this never hands the same sequence out again.
+        With limits, the rolling-window sums are checked and the new usage recorded in the same
+        transaction: the account row's lock (taken first, by the UPDATE) serializes every
+        reservation on the account, so concurrent requests and replicas cannot overshoot a cap.
+        LimitExceeded rolls everything back. Committed before returning, so a crash after this
+        never hands the same sequence out again.
         """
         statement = (
             sa.update(accounts)
@@ -250,6 +297,8 @@ class Store:
         )
         async with self.engine.begin() as conn:
             row = (await conn.execute(statement)).first()
+            if row is not None and limits:
+                await _check_and_record(conn, limits)
         return (int(row[0]), int(row[1]) - 1) if row else None
 
     async def release_sequence(self, key: AccountKey, sequence: int) -> bool:
@@ -442,6 +491,21 @@ class Store:
 
 
 key_columns = ("node_url", "address")
+
+
+async def _check_and_record(conn: AsyncConnection, limits: tuple[WindowLimit, ...]) -> None:
+    now = time.time()
+    for limit in limits:
+        window = sa.and_(usage.c.scope == limit.scope, usage.c.symbol == limit.symbol)
+        await conn.execute(sa.delete(usage).where(window, usage.c.at < now - limit.window_seconds))
+        used = int(
+            (await conn.execute(sa.select(sa.func.coalesce(sa.func.sum(usage.c.amount), 0)).where(window))).scalar()
+            or 0
+        )
+        if used + limit.amount > limit.cap:
+            raise LimitExceeded(limit, used)
+    for limit in limits:
+        await conn.execute(sa.insert(usage).values(scope=limit.scope, symbol=limit.symbol, amount=limit.amount, at=now))
 
 
 async def _insert_ignore(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> bool:

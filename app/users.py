@@ -1,8 +1,8 @@
 """Users: password check and per-wallet grants."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from app.config import ServiceConfig
+from app.config import LimitsConfig, ServiceConfig
 from app.permissions import Permission, effective_permissions
 from app.security import dummy_hash_like, verify_password
 from app.wallets import Wallet
@@ -14,6 +14,7 @@ class User:
 
     username: str
     grants: dict[str, frozenset[Permission]]
+    limits: dict[str, LimitsConfig] = field(default_factory=dict)  # per wallet name
 
     def permissions_on(self, wallet: Wallet) -> frozenset[Permission]:
         """What this user may do with wallet: the intersection of both grants."""
@@ -28,6 +29,7 @@ class UserDirectory:
             u.username: User(
                 username=u.username,
                 grants={g.wallet_name: frozenset(g.permissions) for g in u.wallet_permissions},
+                limits={g.wallet_name: g.limits for g in u.wallet_permissions if g.limits is not None},
             )
             for u in config.users
         }

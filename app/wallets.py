@@ -4,7 +4,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from app.chain.keys import SigningKey
-from app.config import ServiceConfig
+from app.config import LimitsConfig, ServiceConfig
 from app.permissions import Permission
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -32,6 +32,7 @@ class Wallet:
     permissions: frozenset[Permission]
     # None means any client address may use the wallet.
     allowed_networks: tuple[IPNetwork, ...] | None
+    limits: LimitsConfig | None = None
 
     @property
     def account_key(self) -> tuple[str, str]:
@@ -83,6 +84,7 @@ class WalletRegistry:
                 address=wc.signing_key.address(env.hrp),
                 permissions=frozenset(wc.permissions),
                 allowed_networks=_networks(wc.ip_whitelist),
+                limits=wc.limits,
             )
         self.environments = {w.environment.name: w.environment for w in self._wallets.values()}
 

@@ -1,6 +1,8 @@
 """Command line of the devnet: `python -m app devnet --fund ADDRESS ...` runs a local node."""
 
 import argparse
+import asyncio
+import logging
 from collections.abc import Sequence
 
 import uvicorn
@@ -9,6 +11,18 @@ from app.chain.address import decode_address, encode_address
 from app.chain.errors import InvalidInput
 from app.devnet.server import create_app
 from app.devnet.state import DEFAULT_PROPOSALS
+
+# A bounded graceful shutdown: a request held by a timeout fault must not keep the node alive.
+SHUTDOWN_GRACE_SECONDS = 2
+
+
+def drop_cancelled_requests(record: logging.LogRecord) -> bool:
+    """Logging filter: hide the traceback uvicorn logs for a request it cancelled at shutdown.
+
+    Only a request held by a timeout fault is still running when the grace period ends; its
+    cancellation is expected, not an error worth a traceback.
+    """
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--proposals", type=int, default=DEFAULT_PROPOSALS, metavar="N", help="governance proposals 1..N to vote on"
+    )
+    parser.add_argument(
+        "--enable-faults",
+        action="store_true",
+        help="enable the /admin routes of fault injection and sequence tampering (tests only; off by default)",
     )
     return parser
 
@@ -47,7 +66,24 @@ def main(argv: list[str] | None = None, *, extra_fund: Sequence[str] = ()) -> No
         funded = funded_addresses([*args.fund, *extra_fund], hrp=args.hrp)
     except InvalidInput as exc:
         parser.error(f"--fund: {exc}")  # exits with status 2
-    app = create_app(chain_id=args.chain_id, hrp=args.hrp, genesis=funded, proposals=args.proposals)
+    app = create_app(
+        chain_id=args.chain_id,
+        hrp=args.hrp,
+        genesis=funded,
+        proposals=args.proposals,
+        faults_enabled=args.enable_faults,
+    )
     url = f"http://{args.host}:{args.port}"
     print(f"devnet {args.chain_id} on {url} funded: {', '.join(funded) or '(none)'}", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    if args.enable_faults:
+        print(f"devnet fault injection enabled: {url}/admin/faults", flush=True)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )  # configures logging: add the filter after
+    logging.getLogger("uvicorn.error").addFilter(drop_cancelled_requests)
+    uvicorn.Server(config).run()

@@ -2,17 +2,23 @@
 
 Every answer is JSON, errors included: {"code": <http status>, "message": ...}, and for a refused
 broadcast also "abci_code", "failed_tx_index" and "success_tx_results", as the node sent them.
+
+With faults enabled the app also has the admin routes of fault injection (app.devnet.faults) and of
+sequence tampering; without, they do not exist (404 like any unknown route).
 """
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.chain.amounts import INT64_MAX
+from app.devnet.faults import FaultMiddleware, FaultQueue, FaultSpec
 from app.devnet.state import (
     DEFAULT_PROPOSALS,
     MAX_TX_BYTES,
@@ -212,6 +218,65 @@ def _add_routes(app: FastAPI, ledger: Ledger) -> None:
         return {"order": orders, "total": len(orders)}
 
 
+class SequenceJump(BaseModel):
+    """The body of POST /admin/accounts/{address}/sequence-jump (optional: by defaults to 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    by: int = Field(default=1, ge=1, le=INT64_MAX)
+
+
+class SetSequence(BaseModel):
+    """The body of POST /admin/accounts/{address}/set-sequence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sequence: int = Field(ge=0, le=INT64_MAX)
+
+
+def _admin_router(ledger: Ledger, faults: FaultQueue) -> APIRouter:
+    """Routes that let tests inject faults and move sequences; only mounted with faults enabled."""
+    router = APIRouter(prefix="/admin")
+
+    @router.post("/faults", status_code=201)
+    async def add_fault(spec: FaultSpec) -> dict[str, Any]:
+        """Queue a fault behind the pending ones; answer it with its id."""
+        return faults.add(spec).as_json()
+
+    @router.get("/faults")
+    async def list_faults() -> dict[str, Any]:
+        """Pending faults, oldest (next to apply) first, with the count each has left."""
+        return {"faults": [fault.as_json() for fault in faults.pending()]}
+
+    @router.delete("/faults")
+    async def clear_faults() -> dict[str, Any]:
+        """Drop every pending fault."""
+        return {"cleared": faults.clear()}
+
+    @router.post("/accounts/{address}/sequence-jump", response_model=None)
+    async def sequence_jump(address: str, jump: SequenceJump | None = None) -> dict[str, Any] | JSONResponse:
+        """Advance the account's sequence as if another client had signed with its key."""
+        by = jump.by if jump is not None else 1
+        return _change_sequence(ledger, address, lambda: ledger.bump_sequence(address, by))
+
+    @router.post("/accounts/{address}/set-sequence", response_model=None)
+    async def set_sequence(address: str, body: SetSequence) -> dict[str, Any] | JSONResponse:
+        """Set the account's sequence."""
+        return _change_sequence(ledger, address, lambda: ledger.set_sequence(address, body.sequence))
+
+    return router
+
+
+def _change_sequence(ledger: Ledger, address: str, change: Callable[[], int]) -> dict[str, Any] | JSONResponse:
+    try:
+        sequence = change()
+    except KeyError:
+        return error_response(404, "account not found")
+    except ValueError as exc:
+        return error_response(400, f"bad request: {exc}")
+    return {"address": ledger.normalize(address), "sequence": sequence}
+
+
 def create_app(
     *,
     chain_id: str,
@@ -220,10 +285,12 @@ def create_app(
     genesis_coins: Mapping[str, int] | None = None,
     pairs: Sequence[str] | None = None,
     proposals: int = DEFAULT_PROPOSALS,
+    faults_enabled: bool = False,
 ) -> FastAPI:
     """A devnet node for chain_id whose genesis funds each address with genesis_coins (units of 1e-8).
 
-    The ledger is on app.state.ledger, for tests that want to look behind the HTTP API.
+    The ledger is on app.state.ledger, for tests that want to look behind the HTTP API. With
+    faults_enabled, the /admin routes exist and the pending faults are on app.state.faults.
     """
     ledger = Ledger(
         chain_id=chain_id, hrp=hrp, genesis=genesis, genesis_coins=genesis_coins, pairs=pairs, proposals=proposals
@@ -232,4 +299,9 @@ def create_app(
     app.state.ledger = ledger
     _add_error_handlers(app)
     _add_routes(app, ledger)
+    if faults_enabled:
+        faults = FaultQueue()
+        app.state.faults = faults
+        app.include_router(_admin_router(ledger, faults))
+        app.add_middleware(FaultMiddleware, faults=faults)
     return app

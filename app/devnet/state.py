@@ -236,6 +236,34 @@ class Ledger:
             self._txs[digest] = committed
             return committed
 
+    def bump_sequence(self, address: str, by: int = 1) -> int:
+        """Advance address's sequence by `by`, as if another client had used the key; return the new one.
+
+        KeyError if the account was never funded (or the address is invalid), ValueError if the
+        sequence would leave 0..2^63 - 1.
+        """
+        with self._lock:
+            account = self._existing(address)
+            return self._put_sequence(account, account.sequence + by)
+
+    def set_sequence(self, address: str, sequence: int) -> int:
+        """Set address's sequence (for tests that need a given state); return it. Errors as bump_sequence."""
+        with self._lock:
+            return self._put_sequence(self._existing(address), sequence)
+
+    def _existing(self, address: str) -> Account:
+        account = self.account(address)
+        if account is None:
+            raise KeyError(address)
+        return account
+
+    @staticmethod
+    def _put_sequence(account: Account, sequence: int) -> int:
+        if not 0 <= sequence <= INT64_MAX:
+            raise ValueError("sequence must be between 0 and 2^63 - 1")
+        account.sequence = sequence
+        return sequence
+
     def _fund(self, address: str, coins: Mapping[str, int]) -> None:
         account = self._get_or_create(address)
         for symbol, amount in coins.items():

@@ -52,6 +52,15 @@ CASES = {
         "users.0.password_hash: must be a bcrypt hash",
     ),
     "unknown_field": (lambda d: d["wallets"][0].update(privte_key=KEY_A), "wallets.0.privte_key"),
+    "bad_limit_amount": (
+        lambda d: d["wallets"][0].update(limits={"max_per_day": {"BNB": "0.123456789"}}),
+        "wallets.0.limits.max_per_day.BNB",
+    ),
+    "bad_limit_symbol": (lambda d: d["wallets"][0].update(limits={"allowed_symbols": ["bnb"]}), "'bnb' is not a token"),
+    "bad_limit_destination": (
+        lambda d: d["wallets"][0].update(limits={"allowed_destinations": ["tbnb1xyz"]}),
+        "allowed destination",
+    ),
     "bad_whitelist": (lambda d: d["wallets"][0].update(ip_whitelist=["300.1.1.1"]), "not an IP address"),
 }
 
