@@ -26,8 +26,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     """Run the service with uvicorn."""
     import uvicorn
 
+    from app.logs import configure_logging
     from app.main import create_app
 
+    log_config = configure_logging(log_format=args.log_format, level=args.log_level)  # before anything logs
     config = _load(args.config)
     url = f"http://{args.host}:{args.port}"
     print(f"Binance Chain Signing Service on {url} (docs: {url}/docs), {args.workers} worker(s)", flush=True)
@@ -40,6 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers if args.workers > 1 else None,
         log_level=args.log_level,
+        log_config=log_config,  # uvicorn's own loggers (and every worker) use the same handler and format
+        access_log=False,  # app.observability logs each request once, with its route template and request id
         # Never trust X-Forwarded-For: uvicorn would otherwise believe it from 127.0.0.1, and a
         # wallet's ip_whitelist would be bypassed by anyone who can reach the loopback port.
         proxy_headers=False,
@@ -177,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (they share the store)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--log-format", default="text", choices=["text", "json"], help="log lines as text or JSON")
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check-config", help="validate a config and print a redacted summary")
     check.add_argument("--config", default=DEFAULT_CONFIG)

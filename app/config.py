@@ -226,6 +226,8 @@ class ServiceConfig(_Strict):
     login_throttle: LoginThrottleConfig = LoginThrottleConfig()
     # Keys the audit log's hash chain (HMAC); at least 32 bytes. Derived from secret_key if absent.
     audit_key: SecretStr | None = None
+    # If set, GET /metrics needs `Authorization: Bearer <metrics_token>`; if absent, /metrics is open.
+    metrics_token: SecretStr | None = None
 
     @field_validator("secret_key", "audit_key")
     @classmethod
@@ -240,6 +242,16 @@ class ServiceConfig(_Strict):
                 f"must be a random string of at least {MIN_SECRET_KEY_BYTES} bytes "
                 "(make one with `python -m app gen-secret`)"
             )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"'{entry}' is not an IP address or CIDR range") from None
         return value
 
     @model_validator(mode="after")

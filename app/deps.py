@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from app.clientip import client_address
 from app.errors import Unauthorized
 from app.security import InvalidToken, decode_token
 from app.services import Services
@@ -40,5 +41,6 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def client_host(request: Request) -> str | None:
-    """The direct peer's address (no proxy header is trusted)."""
-    return request.client.host if request.client else None
+    """The client's address for ip_whitelist: the direct peer, or what config.trusted_proxies forwarded."""
+    services: Services = request.app.state.services
+    return client_address(request, services.config.trusted_proxies)

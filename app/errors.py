@@ -76,7 +76,10 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         loc = [str(part) for part in item.get("loc", ()) if part != "body"]
         reason = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         if item.get("type") == "json_invalid":
-            reason = "body is not valid JSON"
+            # The decoder's own reason ("Expecting value", "duplicate object key") never quotes the input.
+            cause = (item.get("ctx") or {}).get("error")
+            reason = f"body is not valid JSON ({cause})" if cause else "body is not valid JSON"
+            loc = []
         errors.append({"field": ".".join(loc) or "body", "reason": reason})
     return errors
 

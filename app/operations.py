@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from app import metrics
 from app.builders import Prepared
 from app.chain.messages import NewOrder
 from app.errors import ServiceError
@@ -85,6 +86,7 @@ async def _authorize(services: Services, attempt: Attempt) -> Wallet:
             attempt.user, attempt.wallet_name, attempt.permission, client_host=attempt.client_host
         )
     except ServiceError as exc:
+        metrics.count_denial(exc)
         await services.audit.append(**attempt.audit_fields(), outcome="denied", reason=exc.message)
         raise
 
@@ -113,6 +115,7 @@ async def _audited(services: Services, attempt: Attempt, work: Callable[[], Any]
         except LimitExceeded as exc:
             raise denied_for(exc) from None
     except ServiceError as exc:
+        metrics.count_denial(exc)  # policy refusals; failures are not denials and are not counted
         if exc.status_code != 503:  # an unwritable audit log cannot record its own failure
             outcome = "denied" if isinstance(exc, PolicyDenied) else "failed"
             await services.audit.append(**attempt.audit_fields(), outcome=outcome, reason=exc.message)
@@ -131,12 +134,14 @@ async def sign_message(
     wallet = await _authorize(services, attempt)
 
     async def work() -> SignResponse:
+        started = metrics.now()
         prepared = prepare(msg, wallet)
         limits = _limits(attempt, wallet, msg)
         signed = await services.signer.sign(wallet, prepared.build, memo=prepared.memo, limits=limits)
         await services.audit.append(
             **attempt.audit_fields(), outcome="signed", sequence=signed.tx.sequence, tx_hash=signed.hash
         )
+        metrics.observe_signature(attempt.action, wallet=wallet.name, started=started)
         return sign_response(signed)
 
     return await _run_once(services, attempt, msg, idempotency_key, lambda: _audited(services, attempt, work))  # type: ignore[no-any-return]
@@ -159,6 +164,7 @@ async def broadcast_message(
         )
 
     async def work() -> list[Any]:
+        started = metrics.now()
         prepared = prepare(msg, wallet)
         limits = _limits(attempt, wallet, msg)
         signed, answer = await services.signer.broadcast(
@@ -167,6 +173,7 @@ async def broadcast_message(
         await services.audit.append(
             **attempt.audit_fields(), outcome="broadcast", sequence=signed.tx.sequence, tx_hash=signed.hash
         )
+        metrics.observe_signature(attempt.action, wallet=wallet.name, started=started)
         return answer  # type: ignore[no-any-return]
 
     return await _run_once(services, attempt, msg, idempotency_key, lambda: _audited(services, attempt, work))  # type: ignore[no-any-return]
@@ -178,6 +185,7 @@ async def resync_wallet(services: Services, attempt: Attempt) -> ResyncResponse:
 
     async def work() -> ResyncResponse:
         state = await services.signer.resync(wallet)
+        metrics.RESYNCS.labels("explicit").inc()
         await services.audit.append(**attempt.audit_fields(), outcome="resynced", sequence=state.sequence)
         return ResyncResponse(
             wallet_name=wallet.name,

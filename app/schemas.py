@@ -5,6 +5,7 @@ transfer "symbol", cancel "order_id") and python-binance-chain's to_sign_dict() 
 enums, transfer "denom", cancel "refid", multi-coin "transfers"). Unknown fields are refused.
 """
 
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
@@ -26,10 +27,26 @@ from app.chain.tx import MAX_MEMO_CHARS
 from app.permissions import Permission
 
 MAX_COINS_PER_TRANSFER = 16
+MAX_WALLET_NAME_CHARS = 64
+# ASCII only: re's \d would also match non-ASCII digits. Bounded so no huge literal reaches Decimal.
+_ASCII_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]{1,40}(?:\.[0-9]{0,40})?|\.[0-9]{1,40})(?:[eE][+-]?[0-9]{1,10})?")
+_ASCII_INT_RE = re.compile(r"[0-9]{1,20}")
+WALLET_NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _plain_number(value: Any) -> Any:
+    """Strings must be ASCII JSON-style numbers before Decimal sees them.
+
+    Decimal() alone accepts full-width and Arabic-Indic digits, "1_000" and surrounding spaces:
+    a signing service signs only amounts written the one unambiguous way.
+    """
+    if isinstance(value, str) and not _ASCII_NUMBER_RE.fullmatch(value):
+        raise ValueError("amount must be a plain decimal number (ASCII digits, optional '.' and exponent)")
+    return value
 
 
 def _amount(value: Decimal) -> Decimal:
@@ -37,20 +54,29 @@ def _amount(value: Decimal) -> Decimal:
     return value
 
 
+def _proposal_id(value: Any) -> Any:
+    """A JSON integer or a string of ASCII digits; true, 1.5, "1_0", " 1" and non-ASCII digits are refused."""
+    if isinstance(value, str) and _ASCII_INT_RE.fullmatch(value):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError("proposal_id must be an integer (a JSON number or a string of digits)")
+
+
 def _enum(name: str, mapping: dict[str, int]) -> Any:
     """A validator accepting an enum by (case-insensitive) name or by its chain integer."""
     values = set(mapping.values())
 
     def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise ValueError(f"{name} must be one of {sorted(mapping)} or {sorted(values)}")
-        if isinstance(value, int | Decimal) and value in values:
-            return int(value)
+        # JSON integers only: true is not 1, and 1.0 is refused rather than guessed at.
+        if isinstance(value, int) and not isinstance(value, bool) and value in values:
+            return value
         if isinstance(value, str):
             key = value.strip().upper().replace(" ", "_")
             if key in mapping:
                 return mapping[key]
-            if key.isdigit() and int(key) in values:
+            # ASCII digits only: str.isdigit() and int() also take full-width or Arabic-Indic digits.
+            if _ASCII_INT_RE.fullmatch(key) and int(key) in values:
                 return int(key)
         raise ValueError(f"{name} must be one of {sorted(mapping)} or {sorted(values)}")
 
@@ -70,6 +96,7 @@ def _memo(value: str) -> str:
 
 Amount = Annotated[
     Decimal,
+    BeforeValidator(_plain_number),
     AfterValidator(_amount),
     WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}], "examples": ["0.000396", 10]}),
     Field(description="Positive decimal with at most 8 decimals (JSON number or string)."),
@@ -81,7 +108,9 @@ OrderId = Annotated[
 ]
 Address = Annotated[str, Field(min_length=1, max_length=90, examples=["tbnb1yqprw3vkaw72vaw4yws0adxq6qw5nunzny0tvt"])]
 Memo = Annotated[str, Field(max_length=MAX_MEMO_CHARS), AfterValidator(_memo)]
-WalletName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$", examples=["wallet_1"])]
+WalletName = Annotated[
+    str, Field(min_length=1, max_length=MAX_WALLET_NAME_CHARS, pattern=WALLET_NAME_PATTERN, examples=["wallet_1"])
+]
 
 Side = Annotated[
     int,
@@ -240,7 +269,19 @@ class VoteMsg(_Model):
     """Vote on a governance proposal."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"proposal_id": 1, "option": "Yes"}]})
-    proposal_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+    proposal_id: Annotated[
+        int,
+        BeforeValidator(_proposal_id),
+        Field(ge=1, le=2**63 - 1),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                    {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                ]
+            }
+        ),
+    ]
     option: VoteOption
 
 
@@ -307,3 +348,20 @@ class ResyncResponse(BaseModel):
     address: str
     account_number: int
     sequence: int
+
+
+class FieldError(BaseModel):
+    """One invalid input: where (dotted path, or "body") and why."""
+
+    field: str
+    reason: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error: code/message for python-binance-chain, detail for FastAPI clients."""
+
+    model_config = ConfigDict(extra="allow")  # e.g. node_status and node_response from a node's refusal
+    code: int
+    message: str
+    detail: str
+    errors: list[FieldError] | None = Field(default=None, description="For 422: each invalid field.")

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from app import metrics
 from app.chain.messages import Msg
 from app.chain.node import AccountNotFound, AccountState, BroadcastResult, NodeClient, NodeError, NodeTimeout
 from app.chain.tx import SignedTx, sign_tx, tx_hash
@@ -183,8 +184,10 @@ class Signer:
                     return signed, result.body
                 if not _is_sequence_mismatch(result):
                     await self.store.release_sequence(key, sequence)
+                    metrics.count_node_error("rejected")
                     raise _rejected(result)
                 await self.store.mark_stale(key)
+                metrics.RESYNCS.labels("mismatch").inc()  # the next attempt re-reads the account
                 last = result
         assert last is not None
         expected = _EXPECTED_RE.search(_node_message(last.body))
@@ -218,6 +221,8 @@ async def _call_node(awaitable: Any) -> Any:
     except AccountNotFound as exc:
         raise Conflict(f"{exc}: fund the address before signing for it") from None
     except NodeTimeout as exc:
+        metrics.count_node_error(exc)
         raise GatewayTimeout(str(exc)) from None
     except NodeError as exc:
+        metrics.count_node_error(exc)
         raise BadGateway(str(exc)) from None

@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app.groupcommit import GroupCommit
+
 AccountKey = tuple[str, str]  # (node api_url, address)
 
 metadata = sa.MetaData()
@@ -217,6 +219,7 @@ class Store:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._lock_dir = lock_dir
         self._local_locks: dict[AccountKey, asyncio.Lock] = {}
+        self._group = GroupCommit(engine)
 
     @classmethod
     async def open(cls, database_url: str) -> "Store":
@@ -295,11 +298,15 @@ class Store:
             .values(next_sequence=accounts.c.next_sequence + 1)
             .returning(accounts.c.account_number, accounts.c.next_sequence)
         )
-        async with self.engine.begin() as conn:
+
+        async def reserve(conn: AsyncConnection) -> tuple[int, int] | None:
             row = (await conn.execute(statement)).first()
             if row is not None and limits:
                 await _check_and_record(conn, limits)
-        return (int(row[0]), int(row[1]) - 1) if row else None
+            return (int(row[0]), int(row[1]) - 1) if row else None
+
+        result: tuple[int, int] | None = await self._group.run(reserve, rank=0, key="\x00".join(key))
+        return result
 
     async def release_sequence(self, key: AccountKey, sequence: int) -> bool:
         """Give back sequence if it is still the last one reserved (the node refused its tx)."""
@@ -424,7 +431,8 @@ class Store:
 
     async def append_audit(self, *, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
         """Append one row; chain(prev_hash, id, at, record) gives its hash. Returns the row id."""
-        async with self.engine.begin() as conn:
+
+        async def append(conn: AsyncConnection) -> int:
             # Take the head's write lock first (UPDATE before any read), then read what we locked.
             head = (
                 await conn.execute(
@@ -440,6 +448,10 @@ class Store:
                 sa.insert(audit_log).values(id=row_id, at=at, record=record, prev_hash=prev_hash, row_hash=row_hash)
             )
             await conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=row_hash))
+            return row_id
+
+        # Ranked after reservations: in every batch, account rows are locked before the audit head.
+        row_id: int = await self._group.run(append, rank=1, key="")
         return row_id
 
     async def audit_rows(self, *, since: float | None = None) -> AsyncIterator[tuple[int, float, str, str, str]]:

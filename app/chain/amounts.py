@@ -11,7 +11,7 @@ INT64_MAX = 2**63 - 1
 
 AmountLike = Decimal | int | str
 # The JSON number grammar (plus a leading "+"/"." leniency): no underscores, spaces or "NaN".
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 # Range checks happen before any arithmetic, so 28 digits hold every in-range value with at most 8 decimals;
 # Inexact is trapped so a value with more digits raises instead of being rounded.

@@ -22,7 +22,7 @@ TIF_GTE, TIF_IOC = 1, 3
 _TOKEN = r"[A-Z0-9]{2,8}(?:\.[A-Z])?(?:-[0-9A-F]{3}M?)?"  # noqa: S105 (a regex, not a secret)
 TOKEN_RE = re.compile(rf"^{_TOKEN}$")
 PAIR_RE = re.compile(rf"^{_TOKEN}_{_TOKEN}$")
-ORDER_ID_RE = re.compile(r"^[0-9A-F]{40}-[1-9][0-9]{0,19}$")
+ORDER_ID_RE = re.compile(r"^[0-9A-F]{40}-[1-9][0-9]{0,18}$")  # the sequence part fits int64
 
 
 def check_token_symbol(symbol: str) -> str:

@@ -1,15 +1,15 @@
 """POST /api/auth/login: a JWT for a username and password (JSON body or OAuth2 form)."""
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from app import metrics
 from app.deps import ServicesDep, client_host
 from app.errors import Unauthorized, error_body
-from app.jsonbody import DecimalJSONRoute
+from app.jsonbody import DecimalJSONRoute, loads
 from app.schemas import LoginRequest, TokenResponse
 from app.security import BCRYPT_MAX_BYTES, issue_token
 
@@ -39,10 +39,10 @@ async def _read_login(request: Request) -> LoginRequest:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.form()
-            data: Any = {k: form.get(k) for k in ("username", "password") if k in form}
+            async with request.form() as form:  # closes any uploaded file parts
+                data: Any = {k: form.get(k) for k in ("username", "password") if k in form}
         else:
-            data = json.loads(await request.body())
+            data = loads(await request.body())  # duplicate keys refused, as on every JSON route
         return LoginRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_input=False)) from None
@@ -82,6 +82,7 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
     user = await services.users.authenticate(body.username, body.password)
     if user is None:
         await services.throttle.failed(body.username, client)
+        metrics.LOGIN_FAILURES.inc()
         # The same answer for an unknown user and a wrong password.
         raise Unauthorized("incorrect username or password")
     await services.throttle.succeeded(user.username)
