@@ -20,6 +20,11 @@ PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
 _HASHES = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(4)).decode() for name, pw in PASSWORDS.items()}
 
 
+def password_hashes() -> list[str]:
+    """The bcrypt hashes in make_config()'s users."""
+    return list(_HASHES.values())
+
+
 def address_of(private_key: str) -> str:
     return SigningKey.from_hex(private_key).address(HRP)
 

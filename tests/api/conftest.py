@@ -11,6 +11,7 @@ from app.devnet import create_app as create_devnet
 from app.main import create_app
 from app.services import Services
 from app.wallets import Environment
+from tests import leakcheck
 from tests.helpers import CHAIN_ID, FUNDED, HRP, PASSWORDS, make_config
 
 TokenFactory = Callable[[str], Awaitable[dict[str, str]]]
@@ -47,7 +48,15 @@ async def services(config_data: dict, devnet: object, tmp_path) -> AsyncIterator
 @pytest.fixture
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(services.config, services=services)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test") as c:
+
+    async def keep(response: httpx.Response) -> None:
+        await response.aread()
+        leakcheck.record(f"{response.headers}\n{response.text}")  # searched for secrets after the run
+
+    transport = httpx.ASGITransport(app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://service.test", event_hooks={"response": [keep]}
+    ) as c:
         yield c
 
 

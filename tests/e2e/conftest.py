@@ -14,6 +14,7 @@ import httpx
 import pytest
 import yaml
 
+from tests import leakcheck
 from tests.helpers import CHAIN_ID, FUNDED, HRP, make_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,7 @@ def wait_until_up(url: str, process: subprocess.Popen, *, timeout: float = 20.0)
 
 
 def start(args: list[str], log: Path) -> subprocess.Popen:
+    leakcheck.add_log_file(log)  # searched for secrets after the run
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as out:
         # A session of its own, so a SIGKILL can reach uvicorn's worker processes too.
