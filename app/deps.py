@@ -15,7 +15,11 @@ from app.users import User
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+# Dependencies are `async def` although they never await: FastAPI runs a plain `def` dependency in
+# its thread pool, a thread hop per dependency per request on the signing hot path.
+
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -23,7 +27,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+async def get_current_user(services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
     """The user named by a valid bearer token; 401 for a missing, bad or expired token."""
     if not token:
         raise Unauthorized("missing bearer token")

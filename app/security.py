@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import anyio
 import anyio.to_thread
 import bcrypt
 import jwt
@@ -49,15 +50,17 @@ def _check(password: bytes, password_hash: bytes) -> bool:
         return False
 
 
-async def verify_password(password: str, password_hash: str | None, *, dummy_hash: bytes) -> bool:
+async def verify_password(
+    password: str, password_hash: str | None, *, dummy_hash: bytes, limiter: anyio.CapacityLimiter | None = None
+) -> bool:
     """True if password matches password_hash; with no hash (unknown user) dummy_hash is checked."""
     raw = password.encode()
     if len(raw) > BCRYPT_MAX_BYTES:
         raise ValueError(f"password longer than {BCRYPT_MAX_BYTES} bytes (bcrypt's limit)")
     if password_hash is None:
-        await anyio.to_thread.run_sync(_check, raw, dummy_hash)
+        await anyio.to_thread.run_sync(_check, raw, dummy_hash, limiter=limiter)
         return False
-    return await anyio.to_thread.run_sync(_check, raw, password_hash.encode())
+    return await anyio.to_thread.run_sync(_check, raw, password_hash.encode(), limiter=limiter)
 
 
 def generate_secret() -> str:

@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from app.groupcommit import GroupCommit
 
@@ -219,7 +221,13 @@ class Store:
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._lock_dir = lock_dir
         self._local_locks: dict[AccountKey, asyncio.Lock] = {}
-        self._group = GroupCommit(engine)
+        self._writer: ThreadPoolExecutor | None = None
+        self._sync_engine: sa.Engine | None = None
+        if self.is_sqlite:
+            # One writer thread with its own connection runs each group-committed batch in one hop.
+            self._sync_engine = _sqlite_sync_engine(engine.url.database or "")
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        self._group = GroupCommit(self._run_batch)
 
     @classmethod
     async def open(cls, database_url: str) -> "Store":
@@ -244,6 +252,23 @@ class Store:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._sync_engine is not None and self._writer is not None:
+            await asyncio.get_running_loop().run_in_executor(self._writer, self._sync_engine.dispose)
+            self._writer.shutdown(wait=True)
+
+    async def _run_batch(self, function: Callable[[sa.Connection], None]) -> None:
+        """Run function in one committed transaction (the group commit's executor)."""
+        if self._sync_engine is not None and self._writer is not None:
+            engine = self._sync_engine
+
+            def in_writer() -> None:
+                with engine.begin() as conn:
+                    function(conn)
+
+            await asyncio.get_running_loop().run_in_executor(self._writer, in_writer)
+        else:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(function)
 
     async def _migrate(self) -> None:
         async with self.engine.begin() as conn:
@@ -299,10 +324,10 @@ class Store:
             .returning(accounts.c.account_number, accounts.c.next_sequence)
         )
 
-        async def reserve(conn: AsyncConnection) -> tuple[int, int] | None:
-            row = (await conn.execute(statement)).first()
+        def reserve(conn: sa.Connection) -> tuple[int, int] | None:
+            row = conn.execute(statement).first()
             if row is not None and limits:
-                await _check_and_record(conn, limits)
+                _check_and_record(conn, limits)
             return (int(row[0]), int(row[1]) - 1) if row else None
 
         result: tuple[int, int] | None = await self._group.run(reserve, rank=0, key="\x00".join(key))
@@ -432,10 +457,10 @@ class Store:
     async def append_audit(self, *, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
         """Append one row; chain(prev_hash, id, at, record) gives its hash. Returns the row id."""
 
-        async def append(conn: AsyncConnection) -> int:
+        def append(conn: sa.Connection) -> int:
             # Take the head's write lock first (UPDATE before any read), then read what we locked.
             head = (
-                await conn.execute(
+                conn.execute(
                     sa.update(audit_head)
                     .where(audit_head.c.id == 1)
                     .values(last_id=audit_head.c.last_id + 1)
@@ -444,10 +469,10 @@ class Store:
             ).one()
             row_id, prev_hash = int(head[0]), str(head[1])
             row_hash = chain(prev_hash, row_id, at, record)
-            await conn.execute(
+            conn.execute(
                 sa.insert(audit_log).values(id=row_id, at=at, record=record, prev_hash=prev_hash, row_hash=row_hash)
             )
-            await conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=row_hash))
+            conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=row_hash))
             return row_id
 
         # Ranked after reservations: in every batch, account rows are locked before the audit head.
@@ -505,19 +530,39 @@ class Store:
 key_columns = ("node_url", "address")
 
 
-async def _check_and_record(conn: AsyncConnection, limits: tuple[WindowLimit, ...]) -> None:
+def _check_and_record(conn: sa.Connection, limits: tuple[WindowLimit, ...]) -> None:
     now = time.time()
     for limit in limits:
         window = sa.and_(usage.c.scope == limit.scope, usage.c.symbol == limit.symbol)
-        await conn.execute(sa.delete(usage).where(window, usage.c.at < now - limit.window_seconds))
+        conn.execute(sa.delete(usage).where(window, usage.c.at < now - limit.window_seconds))
         used = int(
-            (await conn.execute(sa.select(sa.func.coalesce(sa.func.sum(usage.c.amount), 0)).where(window))).scalar()
-            or 0
+            conn.execute(sa.select(sa.func.coalesce(sa.func.sum(usage.c.amount), 0)).where(window)).scalar() or 0
         )
         if used + limit.amount > limit.cap:
             raise LimitExceeded(limit, used)
     for limit in limits:
-        await conn.execute(sa.insert(usage).values(scope=limit.scope, symbol=limit.symbol, amount=limit.amount, at=now))
+        conn.execute(sa.insert(usage).values(scope=limit.scope, symbol=limit.symbol, amount=limit.amount, at=now))
+
+
+def _sqlite_sync_engine(path: str) -> sa.Engine:
+    """A synchronous SQLite engine for the writer thread, with explicit BEGIN IMMEDIATE.
+
+    pysqlite's own implicit transactions break SAVEPOINT; the documented SQLAlchemy recipe is to
+    switch them off and emit BEGIN ourselves. IMMEDIATE takes the write lock up front, so two
+    processes' batches never deadlock upgrading a read lock.
+    """
+    engine = sa.create_engine(f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record)
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 async def _insert_ignore(conn: AsyncConnection, table: sa.Table, values: dict[str, Any]) -> bool:

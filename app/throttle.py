@@ -33,16 +33,23 @@ class LoginThrottle:
             subjects.append(("ip", client))
         return subjects
 
-    async def check(self, username: str, client: str | None) -> None:
-        """Raise TooManyRequests if the username or the client address is locked out."""
+    async def check(self, username: str, client: str | None) -> int:
+        """Raise TooManyRequests if the username or the client address is locked out.
+
+        Returns the username's recent failure count (so a success need not clear an empty list).
+        """
         now = time.time()
+        user_failures = 0
         for kind, subject in self._subjects(username, client):
             failures = await self._store.recent_failures(kind=kind, subject=subject, since=now - self.window)
+            if kind == "user":
+                user_failures = len(failures)
             if len(failures) >= self.max_failures:
                 # Locked until enough of the failures have left the window.
                 unlock_at = failures[len(failures) - self.max_failures] + self.window
                 retry_after = max(1, math.ceil(unlock_at - now))
                 raise TooManyRequests("too many failed logins; try again later", retry_after=retry_after)
+        return user_failures
 
     async def failed(self, username: str, client: str | None) -> None:
         now = time.time()

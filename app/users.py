@@ -1,6 +1,11 @@
 """Users: password check and per-wallet grants."""
 
+import asyncio
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+
+import anyio
 
 from app.config import LimitsConfig, ServiceConfig
 from app.permissions import Permission, effective_permissions
@@ -34,7 +39,17 @@ class UserDirectory:
             for u in config.users
         }
         self._hashes = {u.username: u.password_hash.get_secret_value() for u in config.users}
-        self._dummy_hash = dummy_hash_like(list(self._hashes.values()))
+        # The dummy hash costs as much as a login (~0.3 s): made in the background, so start-up
+        # does not wait for it; the first unknown-user login does, if it comes that early.
+        self._dummy_hash: Future[bytes] = Future()
+        threading.Thread(target=self._make_dummy, name="dummy-hash", daemon=True).start()
+        self._bcrypt_slots: anyio.CapacityLimiter | None = None
+
+    def _make_dummy(self) -> None:
+        try:
+            self._dummy_hash.set_result(dummy_hash_like(list(self._hashes.values())))
+        except BaseException as exc:  # pragma: no cover - bcrypt does not fail on a random password
+            self._dummy_hash.set_exception(exc)
 
     def get(self, username: str) -> User | None:
         """The user called username, or None (e.g. removed from the config since login)."""
@@ -42,5 +57,10 @@ class UserDirectory:
 
     async def authenticate(self, username: str, password: str) -> User | None:
         """The user if the password is right; None for a wrong password or an unknown user alike."""
-        ok = await verify_password(password, self._hashes.get(username), dummy_hash=self._dummy_hash)
+        if self._bcrypt_slots is None:
+            # One bcrypt at a time: a login storm queues its logins instead of taking every core
+            # from the event loop, so signing latency holds while logins wait their turn.
+            self._bcrypt_slots = anyio.CapacityLimiter(1)
+        dummy = await asyncio.wrap_future(self._dummy_hash)
+        ok = await verify_password(password, self._hashes.get(username), dummy_hash=dummy, limiter=self._bcrypt_slots)
         return self._users[username] if ok else None

@@ -78,14 +78,17 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
             ]
         )
     client = client_host(request)
-    await services.throttle.check(body.username, client)  # before bcrypt: a locked-out guess costs nothing
+    recent_failures = await services.throttle.check(
+        body.username, client
+    )  # before bcrypt: a locked-out guess costs nothing
     user = await services.users.authenticate(body.username, body.password)
     if user is None:
         await services.throttle.failed(body.username, client)
         metrics.LOGIN_FAILURES.inc()
         # The same answer for an unknown user and a wrong password.
         raise Unauthorized("incorrect username or password")
-    await services.throttle.succeeded(user.username)
+    if recent_failures:
+        await services.throttle.succeeded(user.username)
     token, lifetime = issue_token(
         username=user.username,
         secret=services.config.secret_key.get_secret_value(),
