@@ -126,12 +126,7 @@ class WalletConfig(_Strict):
     @field_validator("ip_whitelist")
     @classmethod
     def _check_networks(cls, value: list[str] | None) -> list[str] | None:
-        for entry in value or []:
-            if entry != "*":
-                try:
-                    ipaddress.ip_network(entry, strict=False)
-                except ValueError:
-                    raise ValueError(f"'{entry}' is not an IP address or CIDR range") from None
+        _check_networks([e for e in value or [] if e != "*"])  # "*" means any address
         return value
 
     @model_validator(mode="after")
@@ -247,11 +242,7 @@ class ServiceConfig(_Strict):
     @field_validator("trusted_proxies")
     @classmethod
     def _check_proxies(cls, value: list[str]) -> list[str]:
-        for entry in value:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"'{entry}' is not an IP address or CIDR range") from None
+        _check_networks(value)
         return value
 
     @model_validator(mode="after")
@@ -276,6 +267,15 @@ class ServiceConfig(_Strict):
     def all_environments(self) -> dict[str, EnvironmentConfig]:
         """Built-in PROD and TESTNET, overridden or extended by the file's environments."""
         return {**BUILTIN_ENVIRONMENTS, **self.environments}
+
+
+def _check_networks(entries: list[str]) -> None:
+    """Raise ValueError naming the first entry that is not an IP address or CIDR range."""
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ValueError(f"'{entry}' is not an IP address or CIDR range") from None
 
 
 def _no_duplicates(what: str, names: list[str]) -> None:
