@@ -91,6 +91,11 @@ _COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "The node failed or refused the signature",
         "content": {"application/json": {"example": error_body(502, "node unreachable")}},
     },
+    503: {
+        "model": ErrorResponse,
+        "description": "The audit log cannot be written: nothing was signed or sent",
+        "content": {"application/json": {"example": error_body(503, "the audit log cannot be written")}},
+    },
     504: {
         "model": ErrorResponse,
         "description": "The node did not answer in time",
