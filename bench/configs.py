@@ -16,6 +16,7 @@ CHAIN_ID = "Binance-Dev"
 BCRYPT_COST = 12
 SIGN_WALLET = "sign_wallet"
 BROADCAST_WALLETS = 8
+REPLICA_WALLETS = 8  # broadcast by the PostgreSQL replicas only, so their sequences never meet the SQLite service's
 COLD_START_WALLETS = 50
 USERNAME = "bench"
 ALL_PERMISSIONS = ["trade", "transfer"]
@@ -35,7 +36,7 @@ class BenchConfig:
     cold_start_path: Path
     username: str
     password: str
-    wallets: tuple[Wallet, ...]  # the sign wallet first, then the broadcast wallets
+    wallets: tuple[Wallet, ...]  # the sign wallet first, then the broadcast wallets, then the replicas' ones
 
     @property
     def sign_wallet(self) -> Wallet:
@@ -43,7 +44,11 @@ class BenchConfig:
 
     @property
     def broadcast_wallets(self) -> tuple[Wallet, ...]:
-        return self.wallets[1:]
+        return self.wallets[1 : 1 + BROADCAST_WALLETS]
+
+    @property
+    def replica_wallets(self) -> tuple[Wallet, ...]:
+        return self.wallets[1 + BROADCAST_WALLETS :]
 
 
 def _random_key() -> str:
@@ -78,10 +83,11 @@ def _write(path: Path, document: dict[str, Any]) -> None:
 
 
 def write_configs(workdir: Path, *, devnet_url: str) -> BenchConfig:
-    """The benchmark config (sign wallet + 8 broadcast wallets) and the cold-start one (50 mnemonics)."""
+    """The benchmark config (sign wallet, 8 broadcast + 8 replica wallets) and the cold-start one (50 mnemonics)."""
     password = secrets.token_hex(16)
     password_hash = bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_COST)).decode()
     names = [SIGN_WALLET] + [f"bcast_{i}" for i in range(BROADCAST_WALLETS)]
+    names += [f"rbcast_{i}" for i in range(REPLICA_WALLETS)]
     keys = [_random_key() for _ in names]
     wallet_docs = [
         {"name": n, "env_name": "DEVNET", "private_key": k, "permissions": ALL_PERMISSIONS}
@@ -118,3 +124,12 @@ def write_configs(workdir: Path, *, devnet_url: str) -> BenchConfig:
         Wallet(name=n, address=SigningKey.from_hex(k).address(HRP)) for n, k in zip(names, keys, strict=True)
     )
     return BenchConfig(path=path, cold_start_path=cold, username=USERNAME, password=password, wallets=wallets)
+
+
+def write_database_config(config: BenchConfig, *, database_url: str, name: str) -> Path:
+    """A copy of the benchmark config (same secret, users and wallets) on another database, next to it."""
+    document = yaml.safe_load(config.path.read_text(encoding="utf-8"))
+    document["database_url"] = database_url
+    path = config.path.with_name(name)
+    _write(path, document)
+    return path

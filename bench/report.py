@@ -138,13 +138,13 @@ def print_result(scenario: Scenario, result: dict[str, Any], *, rounds: int, dur
     print_table(title, medians, columns)
     if result.get("ratios"):
         print("  ratios (req/s): " + ", ".join(f"{k} {v:.2f}" for k, v in result["ratios"].items()))
-    if scenario.kind == "broadcast":
-        runs = result["runs"]["service"]
-        print(
-            f"  sequences contiguous, none lost: {result['sequences_ok']} "
-            f"(committed {[r['committed'] for r in runs]}, answered 2xx {[r['ok'] for r in runs]}, "
-            f"service in sync with chain {[r['service_in_sync_with_chain'] for r in runs]})"
-        )
+    if "sequences_ok" in result:
+        print(f"  sequences contiguous, none lost: {result['sequences_ok']}")
+        for target, runs in result["runs"].items():
+            print(
+                f"    {target}: committed {[r['committed'] for r in runs]}, answered 2xx {[r['ok'] for r in runs]}, "
+                f"in sync with chain {[r['service_in_sync_with_chain'] for r in runs]}"
+            )
     sys.stdout.flush()
 
 

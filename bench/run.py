@@ -1,9 +1,11 @@
-"""Run the benchmarks of issue #6 and print (and save as JSON) the figures.
+"""Run the benchmarks of issues #6 and #5 and print (and save as JSON) the figures.
 
     python -m bench.run [--quick] [--duration S] [--rounds N] [--out FILE] [--only NAME,...]
 
 Starts on loopback the devnet, the service on a fresh benchmark config and the two reference
 apps (bench/reference_apps.py), drives them in turn with wrk, and stops everything at the end.
+The replicas_pg_* scenarios also start two service processes on a temporary PostgreSQL database
+(SIGNING_SERVICE_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test), or are skipped.
 """
 
 import argparse
@@ -22,7 +24,7 @@ import httpx
 from bench import procs, report, wrk
 from bench.configs import BenchConfig, write_configs
 from bench.reference_apps import issue_token, load_ref_config
-from bench.scenarios import RUNNERS, SCENARIOS, TARGETS, Context, Scenario, needs_devnet, needs_servers
+from bench.scenarios import RUNNERS, SCENARIOS, TARGETS, Context, Scenario, Skipped, needs_devnet, needs_servers
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 IDLE_SETTLE_SECONDS = 1.0
@@ -32,7 +34,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="a ~1 minute smoke run (1 round of 2 s)")
+    parser.add_argument("--quick", action="store_true", help="a ~1.5 minute smoke run (1 round of 2 s)")
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 5, quick 2)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per scenario (default 3, quick 1)")
     parser.add_argument("--out", type=Path, help="JSON results file (default bench/results/<time>.json)")
@@ -92,6 +94,10 @@ def run_scenarios(ctx: Context, scenarios: list[Scenario]) -> dict[str, Any]:
         started = time.perf_counter()
         try:
             result = RUNNERS[scenario.kind](ctx, scenario)
+        except Skipped as exc:  # e.g. no PostgreSQL here: say why, run the others
+            print(f"  SKIPPED: {exc}", flush=True)
+            results[scenario.name] = {"skipped": str(exc)}
+            continue
         except Exception as exc:  # one broken scenario must not lose the others' figures
             print(f"  FAILED: {type(exc).__name__}: {exc}", flush=True)
             results[scenario.name] = {"error": f"{type(exc).__name__}: {exc}"}

@@ -1,29 +1,39 @@
 """The scenario table and how each kind of scenario runs.
 
-A scenario names its kind (load, broadcast, storm, cold_start), the targets it drives and its
-goals. To add one (e.g. issue #5's two replicas on PostgreSQL), add a target to TARGETS if it is
-a new kind of server, and a row to SCENARIOS.
+A scenario names its kind (load, broadcast, storm, cold_start, replicas), the targets it drives and
+its goals. To add one, add a target to TARGETS if it is a new kind of server, and a row to SCENARIOS.
+The replicas kind (issue #5) starts its own two service processes on a fresh PostgreSQL database
+(bench/pg.py) and compares them, in the same run, with the service on SQLite.
 """
 
 import json
 import signal
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import procs, wrk
-from bench.configs import BenchConfig, Wallet
+from bench import pg, procs, wrk
+from bench.configs import BenchConfig, Wallet, write_database_config
 
 Result = dict[str, Any]
 SIGN_METRICS = ("rps", "p50_ms", "p99_ms", "errors")
 LOGIN_CONNECTIONS = 8
 SETTLE_POLL_SECONDS = 0.3  # after a broadcast run, until the requests wrk left in flight have finished
 SETTLE_MAX_SECONDS = 15.0
+REPLICAS = ("pg-a", "pg-b")  # the service processes sharing one PostgreSQL database
+SQLITE_ROW = "sqlite x1"  # the one service on SQLite, driven by as many wrk processes as there are replicas
+PG_ROW = "pg x2"  # the replicas together
+REPLICA_RATIO = f"{PG_ROW}/{SQLITE_ROW}"
+
+
+class Skipped(Exception):
+    """The scenario cannot run here (e.g. no PostgreSQL); the reason is printed and saved."""
 
 
 def service_args(config: Path, port: int, workdir: Path) -> list[str]:
@@ -108,6 +118,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         goals={"max_p99_rise": 2.0},
     ),
     Scenario(
+        "replicas_pg_sign",
+        "replicas",
+        "sign a transfer, 32 connections: two replicas on one PostgreSQL database vs one service on SQLite",
+        targets=("service",),
+    ),
+    Scenario(
+        "replicas_pg_broadcast",
+        "replicas",
+        "broadcast transfers over 8 wallets, 32 connections: two replicas on PostgreSQL vs one on SQLite",
+        targets=("service",),
+        path="/api/transfer/broadcast",
+        wallets=8,
+    ),
+    Scenario(
         "cold_start_50_mnemonic",
         "cold_start",
         "spawn until /docs answers 200, 50 mnemonic wallets",
@@ -140,6 +164,10 @@ class Context:
         entry["peak_hwm"] = reading["vmhwm"]
 
 
+def is_broadcast(scenario: Scenario) -> bool:
+    return scenario.path.endswith("/broadcast")
+
+
 def rotated(targets: tuple[str, ...], round_index: int) -> list[str]:
     """A/B/A/B: each round starts with the next target."""
     shift = round_index % len(targets)
@@ -162,24 +190,29 @@ def message_body(scenario: Scenario, wallet: Wallet, destination: str) -> dict[s
 
 
 def scenario_wallets(ctx: Context, scenario: Scenario) -> tuple[Wallet, ...]:
-    if scenario.kind == "broadcast":
+    if is_broadcast(scenario):
         return ctx.config.broadcast_wallets[: scenario.wallets]
     return (ctx.config.sign_wallet,)
 
 
-def bodies_file(ctx: Context, scenario: Scenario) -> Path:
-    """One JSON body per line, one line per wallet (wrk takes them in turn)."""
+def bodies_file(ctx: Context, scenario: Scenario, wallets: tuple[Wallet, ...] | None = None, tag: str = "") -> Path:
+    """One JSON body per line, one line per wallet (wrk takes them in turn); the scenario's wallets by default."""
     # Transfers go to another bench wallet: the sign wallet's for broadcasts, a broadcast wallet's for signs.
-    destination = (ctx.config.sign_wallet if scenario.kind == "broadcast" else ctx.config.broadcast_wallets[0]).address
-    lines = [json.dumps(message_body(scenario, w, destination)) for w in scenario_wallets(ctx, scenario)]
-    path = ctx.workdir / f"{scenario.name}.bodies"
+    destination = (ctx.config.sign_wallet if is_broadcast(scenario) else ctx.config.broadcast_wallets[0]).address
+    wallets = wallets or scenario_wallets(ctx, scenario)
+    lines = [json.dumps(message_body(scenario, w, destination)) for w in wallets]
+    path = ctx.workdir / f"{scenario.name}{tag}.bodies"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
+def wrk_env(ctx: Context, scenario: Scenario, bodies: Path) -> dict[str, str]:
+    return {"BENCH_PATH": scenario.path, "BENCH_TOKEN": ctx.token, "BENCH_BODIES": str(bodies)}
+
+
 def drive(ctx: Context, scenario: Scenario, target: str, *, duration: float | None = None) -> wrk.WrkResult:
     """One wrk run of scenario's requests against target."""
-    env = {"BENCH_PATH": scenario.path, "BENCH_TOKEN": ctx.token, "BENCH_BODIES": str(bodies_file(ctx, scenario))}
+    env = wrk_env(ctx, scenario, bodies_file(ctx, scenario))
     result = wrk.run(
         url=ctx.servers[target].url,
         script="post.lua",
@@ -240,24 +273,30 @@ def settled_sequences(ctx: Context, wallets: tuple[Wallet, ...]) -> dict[str, in
     return last
 
 
-def service_sequences(ctx: Context, wallets: tuple[Wallet, ...]) -> dict[str, int | None]:
-    """The next sequence the service will sign with, per wallet (None if it would re-read the node)."""
+def service_sequences(ctx: Context, wallets: tuple[Wallet, ...], target: str = "service") -> dict[str, int | None]:
+    """The next sequence target will sign with, per wallet (None if it would re-read the node)."""
     headers = {"Authorization": f"Bearer {ctx.token}"}
-    with httpx.Client(base_url=ctx.servers["service"].url, headers=headers, timeout=10) as client:
+    with httpx.Client(base_url=ctx.servers[target].url, headers=headers, timeout=10) as client:
         return {w.name: client.get(f"/api/wallet/{w.name}").json().get("next_sequence") for w in wallets}
 
 
-def broadcast_once(ctx: Context, scenario: Scenario) -> dict[str, Any]:
-    """One run; then the chain's sequences must have moved by what was answered, and match the service's."""
-    wallets = scenario_wallets(ctx, scenario)
+def checked_broadcast(
+    ctx: Context,
+    wallets: tuple[Wallet, ...],
+    servers: tuple[str, ...],
+    connections: int,
+    run: Callable[[], wrk.WrkResult],
+) -> dict[str, Any]:
+    """run() (wrk broadcasting on wallets through servers); then the chain's sequences must have moved
+    by what was answered, and match every server's next sequence."""
     before = settled_sequences(ctx, wallets)
-    result = drive(ctx, scenario, "service")
+    result = run()
     after = settled_sequences(ctx, wallets)
     committed = sum(after[w] - before[w] for w in after)
-    in_sync = service_sequences(ctx, wallets) == after
+    in_sync = all(service_sequences(ctx, wallets, s) == after for s in dict.fromkeys(servers))
     # wrk drops the requests in flight when it stops, so up to `connections` commits are never answered.
     unanswered = committed - result.ok
-    contiguous = in_sync and 0 <= unanswered <= scenario.connections and result.errors == 0
+    contiguous = in_sync and 0 <= unanswered <= connections and result.errors == 0
     return {
         **result.as_dict(),
         "committed": committed,
@@ -266,6 +305,12 @@ def broadcast_once(ctx: Context, scenario: Scenario) -> dict[str, Any]:
         "service_in_sync_with_chain": in_sync,
         "sequences_ok": contiguous,
     }
+
+
+def broadcast_once(ctx: Context, scenario: Scenario) -> dict[str, Any]:
+    """One run on the service, checked."""
+    wallets = scenario_wallets(ctx, scenario)
+    return checked_broadcast(ctx, wallets, ("service",), scenario.connections, lambda: drive(ctx, scenario, "service"))
 
 
 def run_broadcast(ctx: Context, scenario: Scenario) -> Result:
@@ -342,11 +387,137 @@ def run_cold_start(ctx: Context, scenario: Scenario) -> Result:
     return {"runs": runs, "median": summary}
 
 
+@dataclass(frozen=True)
+class Side:
+    """One side of the replica comparison: one wrk process per entry of servers, each with an equal share
+    of the connections (the SQLite side names its one service twice, so both sides get the same load)."""
+
+    row: str
+    servers: tuple[str, ...]
+    wallets: tuple[Wallet, ...]
+    bodies: Path
+
+
+def combined(results: list[wrk.WrkResult]) -> wrk.WrkResult:
+    """wrk runs made at the same time as one: counts and req/s add up; latencies are the worst run's
+    (wrk reports percentiles, not histograms, so they cannot be merged exactly)."""
+    return wrk.WrkResult(
+        requests=sum(r.requests for r in results),
+        seconds=max(r.seconds for r in results),
+        rps=round(sum(r.rps for r in results), 1),
+        p50_ms=max(r.p50_ms for r in results),
+        p90_ms=max(r.p90_ms for r in results),
+        p99_ms=max(r.p99_ms for r in results),
+        max_ms=max(r.max_ms for r in results),
+        status_errors=sum(r.status_errors for r in results),
+        socket_errors=sum(r.socket_errors for r in results),
+    )
+
+
+def drive_side(ctx: Context, scenario: Scenario, side: Side, *, duration: float | None = None) -> list[wrk.WrkResult]:
+    """Parallel wrk runs, one per server of side, splitting scenario.connections between them."""
+    env = wrk_env(ctx, scenario, side.bodies)
+    share = max(1, scenario.connections // len(side.servers))
+    seconds = duration or ctx.duration
+    processes = []
+    try:
+        for server in side.servers:
+            url = ctx.servers[server].url
+            processes.append(wrk.start(url=url, script="post.lua", connections=share, duration=seconds, env=env))
+        results = [wrk.finish(p) for p in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for server in dict.fromkeys(side.servers):
+        ctx.note_memory(server, "loaded_rss")
+    return results
+
+
+@contextmanager
+def pg_replicas(ctx: Context) -> Iterator[tuple[str, ...]]:
+    """REPLICAS: service processes on one fresh PostgreSQL database, in ctx.servers while the block runs;
+    stopped, and the database dropped, on exit. Raises Skipped if PostgreSQL cannot be used."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(pg.temporary_database())
+        except pg.Unavailable as exc:
+            raise Skipped(str(exc)) from exc
+        config = write_database_config(ctx.config, database_url=url, name="replicas-pg.yml")
+        for name in REPLICAS:  # one after the other: the first one creates the schema
+            port = procs.free_port()
+            server = procs.spawn(name, service_args(config, port, ctx.workdir), port=port, log_dir=ctx.workdir)
+            stack.callback(procs.stop, server)  # before the database is dropped
+            stack.callback(ctx.servers.pop, name, None)
+            procs.wait_ready(server)
+            ctx.servers[name] = server
+        yield REPLICAS
+
+
+def replica_round(ctx: Context, scenario: Scenario, side: Side) -> dict[str, Any]:
+    """One measured run of side (checked against the chain if it broadcasts)."""
+    per_server: list[wrk.WrkResult] = []
+
+    def run() -> wrk.WrkResult:
+        per_server.extend(drive_side(ctx, scenario, side))
+        return combined(per_server)
+
+    if is_broadcast(scenario):
+        figures = checked_broadcast(ctx, side.wallets, side.servers, scenario.connections, run)
+    else:
+        figures = run().as_dict()
+    return {**figures, "per_server": [r.as_dict() for r in per_server]}
+
+
+def run_replicas(ctx: Context, scenario: Scenario) -> Result:
+    """Two service processes on one fresh PostgreSQL database (one wrk each, half the connections each)
+    against the one service on SQLite (two wrk processes, half the connections each), interleaved."""
+    broadcasts = is_broadcast(scenario)
+    if broadcasts:  # separate wallets: the two stores must never sign on the same account
+        sqlite_wallets = ctx.config.broadcast_wallets[: scenario.wallets]
+        pg_wallets = ctx.config.replica_wallets[: scenario.wallets]
+    else:
+        sqlite_wallets = pg_wallets = (ctx.config.sign_wallet,)
+    with pg_replicas(ctx) as replicas:
+        sides = {
+            SQLITE_ROW: Side(
+                SQLITE_ROW,
+                ("service",) * len(replicas),
+                sqlite_wallets,
+                bodies_file(ctx, scenario, sqlite_wallets, "-sqlite"),
+            ),
+            PG_ROW: Side(PG_ROW, replicas, pg_wallets, bodies_file(ctx, scenario, pg_wallets, "-pg")),
+        }
+        if ctx.warmup > 0:
+            for side in sides.values():
+                drive_side(ctx, scenario, side, duration=ctx.warmup)
+        runs: dict[str, list[dict[str, Any]]] = {row: [] for row in sides}
+        for index in range(ctx.rounds):
+            for row in rotated(tuple(sides), index):
+                runs[row].append(replica_round(ctx, scenario, sides[row]))
+    metrics = (*SIGN_METRICS, "committed_per_s") if broadcasts else SIGN_METRICS
+    summary = {row: medians(row_runs, metrics) for row, row_runs in runs.items()}
+    for i, name in enumerate(replicas):  # each replica's own share, to see the load was balanced
+        summary[name] = medians([r["per_server"][i] for r in runs[PG_ROW]])
+    ratios = {}
+    if summary[SQLITE_ROW]["rps"]:
+        ratios[REPLICA_RATIO] = round(summary[PG_ROW]["rps"] / summary[SQLITE_ROW]["rps"], 3)
+    if broadcasts and summary[SQLITE_ROW]["committed_per_s"]:
+        ratio = summary[PG_ROW]["committed_per_s"] / summary[SQLITE_ROW]["committed_per_s"]
+        ratios[f"{REPLICA_RATIO} committed/s"] = round(ratio, 3)
+    result: Result = {"runs": runs, "median": summary, "ratios": ratios}
+    if broadcasts:
+        result["sequences_ok"] = all(r["sequences_ok"] for row_runs in runs.values() for r in row_runs)
+    return result
+
+
 RUNNERS: dict[str, Callable[[Context, Scenario], Result]] = {
     "load": run_load,
     "broadcast": run_broadcast,
     "storm": run_storm,
     "cold_start": run_cold_start,
+    "replicas": run_replicas,
 }
 
 
