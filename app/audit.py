@@ -11,7 +11,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,6 +53,23 @@ class Verification:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SignatureEntry:
+    """An audit row written in the same group commit as the signature it describes."""
+
+    chain: Callable[[str, int, float, str], str]
+    fields: dict[str, Any]
+
+    def record(self, *, sequence: int, tx_hash: str) -> str:
+        return _record(time.time(), {**self.fields, "sequence": sequence, "tx_hash": tx_hash})
+
+
+def _record(at: float, entry: dict[str, Any]) -> str:
+    return json.dumps(
+        {"time": datetime.fromtimestamp(at, UTC).isoformat(), **entry}, sort_keys=True, separators=(",", ":")
+    )
+
+
 class AuditLog:
     """Appends and checks the audit chain in the store."""
 
@@ -66,14 +83,16 @@ class AuditLog:
     async def append(self, **entry: Any) -> int:
         """Append one attempt; raise AuditUnavailable if it cannot be written."""
         at = time.time()
-        record = json.dumps(
-            {"time": datetime.fromtimestamp(at, UTC).isoformat(), **entry}, sort_keys=True, separators=(",", ":")
-        )
+        record = _record(at, entry)
         try:
             return await self._store.append_audit(at=at, record=record, chain=self._chain)
         except Exception as exc:
             log.error("audit append failed: %s", type(exc).__name__)
             raise AuditUnavailable("the audit log cannot be written; nothing was signed") from None
+
+    def for_signature(self, **fields: Any) -> SignatureEntry:
+        """The row for a signature, to be completed with its sequence and hash when it is made."""
+        return SignatureEntry(chain=self._chain, fields=fields)
 
     async def entries(self, *, since: float | None = None, user: str | None = None) -> AsyncIterator[dict[str, Any]]:
         """Audit records (with their id), oldest first, optionally filtered."""

@@ -44,12 +44,20 @@ class GroupCommit:
 
     async def run(self, operation: Operation, *, rank: int, key: str) -> Any:
         """Run operation in the next batch; return its result once the batch has committed."""
+        return await self.submit(operation, rank=rank, key=key)
+
+    def submit(self, operation: Operation, *, rank: int, key: str) -> "asyncio.Future[Any]":
+        """Queue operation for the next batch; the future resolves once that batch has committed.
+
+        Operations submitted together (without awaiting in between) land in the same batch,
+        unless it is full.
+        """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._seq += 1
         self._pending.append(_Pending(rank, key, self._seq, operation, future))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._drain())
-        return await future
+        return future
 
     async def _drain(self) -> None:
         while self._pending:

@@ -137,10 +137,8 @@ async def sign_message(
         started = metrics.now()
         prepared = prepare(msg, wallet)
         limits = _limits(attempt, wallet, msg)
-        signed = await services.signer.sign(wallet, prepared.build, memo=prepared.memo, limits=limits)
-        await services.audit.append(
-            **attempt.audit_fields(), outcome="signed", sequence=signed.tx.sequence, tx_hash=signed.hash
-        )
+        entry = services.audit.for_signature(**attempt.audit_fields(), outcome="signed")
+        signed = await services.signer.sign(wallet, prepared.build, memo=prepared.memo, limits=limits, audit=entry)
         metrics.observe_signature(attempt.action, wallet=wallet.name, started=started)
         return sign_response(signed)
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import metrics
+from app.audit import AuditUnavailable, SignatureEntry
 from app.chain.messages import Msg
 from app.chain.node import AccountNotFound, AccountState, BroadcastResult, NodeClient, NodeError, NodeTimeout
 from app.chain.tx import SignedTx, sign_tx, tx_hash
 from app.errors import BadGateway, Conflict, GatewayTimeout, ServiceError
-from app.store import Store, WindowLimit
+from app.store import AuditWriteError, Store, WindowLimit
 from app.wallets import Environment, Wallet
 
 MsgBuilder = Callable[[int], Msg]
@@ -134,12 +135,48 @@ class Signer:
         return Signed(tx=tx, raw=tx.encode(), chain_id=chain_id)
 
     async def sign(
-        self, wallet: Wallet, build: MsgBuilder, *, memo: str = "", limits: tuple[WindowLimit, ...] = ()
+        self,
+        wallet: Wallet,
+        build: MsgBuilder,
+        *,
+        memo: str = "",
+        limits: tuple[WindowLimit, ...] = (),
+        audit: SignatureEntry | None = None,
     ) -> Signed:
-        """Reserve the wallet's next sequence (within limits) and sign; the sequence is used even if never broadcast."""
+        """Reserve the wallet's next sequence (within limits) and sign; the sequence is used even if never broadcast.
+
+        With audit, the reservation, the signature and its audit row share one group commit: the
+        signature is made inside the transaction and returned only after it has committed (so the
+        reservation is as durable as if it had been committed first), and not at all if the row
+        cannot be written (AuditUnavailable).
+        """
         chain_id = await self.chain_id(wallet.environment)
-        account_number, sequence = await self._reserve(wallet, limits)
-        return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
+        if audit is None:
+            account_number, sequence = await self._reserve(wallet, limits)
+            return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
+
+        def produce(account_number: int, sequence: int) -> tuple[Signed, str]:
+            signed = self._sign(
+                wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence
+            )
+            return signed, audit.record(sequence=sequence, tx_hash=signed.hash)
+
+        key = wallet.account_key
+        try:
+            done = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
+            if done is None:
+                # First use or stale: one reader per account re-reads the node, the others wait for it.
+                async with self.store.account_lock(key):
+                    done = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
+                    if done is None:
+                        await self._read_node(wallet)
+                        done = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
+        except AuditWriteError:
+            raise AuditUnavailable("the audit log cannot be written; nothing was signed") from None
+        if done is None:
+            raise Conflict("the account changed state while its sequence was being read; try again")
+        signed: Signed = done[0]
+        return signed
 
     async def broadcast(
         self,

@@ -167,6 +167,10 @@ class WindowLimit:
     name: str  # for the error message, e.g. "max_per_day"
 
 
+class AuditWriteError(Exception):
+    """The audit row for a produced value could not be written; the value must not be used."""
+
+
 class LimitExceeded(Exception):
     """A reservation would take a rolling window over its cap; nothing was reserved."""
 
@@ -317,15 +321,10 @@ class Store:
         LimitExceeded rolls everything back. Committed before returning, so a crash after this
         never hands the same sequence out again.
         """
-        statement = (
-            sa.update(accounts)
-            .where(self._where(key), accounts.c.stale == sa.false())
-            .values(next_sequence=accounts.c.next_sequence + 1)
-            .returning(accounts.c.account_number, accounts.c.next_sequence)
-        )
+        params = {"key_node": key[0], "key_address": key[1]}
 
         def reserve(conn: sa.Connection) -> tuple[int, int] | None:
-            row = conn.execute(statement).first()
+            row = conn.execute(_RESERVE, params).first()
             if row is not None and limits:
                 _check_and_record(conn, limits)
             return (int(row[0]), int(row[1]) - 1) if row else None
@@ -456,28 +455,61 @@ class Store:
 
     async def append_audit(self, *, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
         """Append one row; chain(prev_hash, id, at, record) gives its hash. Returns the row id."""
-
-        def append(conn: sa.Connection) -> int:
-            # Take the head's write lock first (UPDATE before any read), then read what we locked.
-            head = (
-                conn.execute(
-                    sa.update(audit_head)
-                    .where(audit_head.c.id == 1)
-                    .values(last_id=audit_head.c.last_id + 1)
-                    .returning(audit_head.c.last_id, audit_head.c.last_hash)
-                )
-            ).one()
-            row_id, prev_hash = int(head[0]), str(head[1])
-            row_hash = chain(prev_hash, row_id, at, record)
-            conn.execute(
-                sa.insert(audit_log).values(id=row_id, at=at, record=record, prev_hash=prev_hash, row_hash=row_hash)
-            )
-            conn.execute(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=row_hash))
-            return row_id
-
         # Ranked after reservations: in every batch, account rows are locked before the audit head.
-        row_id: int = await self._group.run(append, rank=1, key="")
+        row_id: int = await self._group.run(lambda conn: _append_audit(conn, at, record, chain), rank=1, key="")
         return row_id
+
+    async def reserve_then(
+        self,
+        key: AccountKey,
+        limits: tuple[WindowLimit, ...],
+        produce: Callable[[int, int], tuple[Any, str]],
+        *,
+        chain: Callable[[str, int, float, str], str],
+    ) -> tuple[Any, int] | None:
+        """Reserve a sequence, produce(account_number, sequence) -> (value, audit record), and
+        append that record, in one group commit: (value, audit row id), or None if the account is
+        unknown or stale.
+
+        produce runs in the writer's transaction (it signs: CPU only). Nothing it returns leaves
+        before the batch commits, so the reservation and the audit row are durable before the
+        value is seen; if produce or the audit append fails, the value is never returned.
+        """
+        params = {"key_node": key[0], "key_address": key[1]}
+        produced: dict[str, Any] = {}
+        at = time.time()
+
+        def reserve(conn: sa.Connection) -> bool:
+            row = conn.execute(_RESERVE, params).first()
+            if row is None:
+                return False
+            if limits:
+                _check_and_record(conn, limits)
+            produced["value"], produced["record"] = produce(int(row[0]), int(row[1]) - 1)
+            return True
+
+        def append(conn: sa.Connection) -> int | None:
+            if "record" not in produced:  # the reservation did not happen or failed
+                return None
+            return _append_audit(conn, at, produced["record"], chain)
+
+        # Submitted together, so both land in one batch: reservations (rank 0) before the audit
+        # head (rank 1), the lock order every batch follows.
+        reserved = self._group.submit(reserve, rank=0, key="\x00".join(key))
+        audited = self._group.submit(append, rank=1, key="")
+        try:
+            if not await reserved:
+                await audited
+                return None
+        except BaseException:
+            await asyncio.gather(audited, return_exceptions=True)
+            raise
+        try:
+            row_id = await audited
+        except Exception as exc:
+            raise AuditWriteError(type(exc).__name__) from exc
+        assert row_id is not None  # the reservation ran (in this batch or an earlier one)
+        return produced["value"], int(row_id)
 
     async def audit_rows(self, *, since: float | None = None) -> AsyncIterator[tuple[int, float, str, str, str]]:
         """Every audit row in id order: (id, at, record, prev_hash, row_hash)."""
@@ -528,6 +560,39 @@ class Store:
 
 
 key_columns = ("node_url", "address")
+
+
+# Hot-path statements are built once (with bind parameters), not per request: building a
+# SQLAlchemy expression costs more than executing it.
+_RESERVE = (
+    sa.update(accounts)
+    .where(
+        accounts.c.node_url == sa.bindparam("key_node"),
+        accounts.c.address == sa.bindparam("key_address"),
+        accounts.c.stale == sa.false(),
+    )
+    .values(next_sequence=accounts.c.next_sequence + 1)
+    .returning(accounts.c.account_number, accounts.c.next_sequence)
+)
+_HEAD_BUMP = (
+    sa.update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(last_id=audit_head.c.last_id + 1)
+    .returning(audit_head.c.last_id, audit_head.c.last_hash)
+)
+_HEAD_SET = sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=sa.bindparam("new_hash"))
+_AUDIT_INSERT = sa.insert(audit_log)
+
+
+def _append_audit(conn: sa.Connection, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
+    # Take the head's write lock first (UPDATE before any read), then read what we locked.
+    head = conn.execute(_HEAD_BUMP).one()
+    row_id, prev_hash = int(head[0]), str(head[1])
+    row_hash = chain(prev_hash, row_id, at, record)
+    values = {"id": row_id, "at": at, "record": record, "prev_hash": prev_hash, "row_hash": row_hash}
+    conn.execute(_AUDIT_INSERT, values)
+    conn.execute(_HEAD_SET, {"new_hash": row_hash})
+    return row_id
 
 
 def _check_and_record(conn: sa.Connection, limits: tuple[WindowLimit, ...]) -> None:
