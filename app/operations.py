@@ -197,6 +197,8 @@ async def resync_wallet(services: Services, attempt: Attempt) -> ResyncResponse:
 
 async def _run_once(services: Services, attempt: Attempt, msg: BaseModel, key: str | None, action: Any) -> Any:
     """Run action under the request's Idempotency-Key, scoped to the user and the wallet."""
+    if key is None:
+        return await action()
     return await run_once(
         store=services.store,
         ttl_seconds=services.config.idempotency_ttl_hours * 3600,

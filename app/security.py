@@ -8,6 +8,7 @@ algorithm is never accepted.
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import anyio
@@ -93,8 +94,29 @@ def issue_token(*, username: str, secret: str, expiry_minutes: int) -> tuple[str
     return jwt.encode(claims, secret, algorithm=ALGORITHM), lifetime
 
 
+# Verified tokens, so a bot's every request does not pay for HMAC and claim checks again. Only
+# tokens that passed every check are kept, keyed with the secret they passed under; expiry is
+# re-checked on every hit. Bounded: the oldest entries go first.
+_VERIFIED: OrderedDict[tuple[str, str], "TokenClaims"] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def decode_token(token: str, *, secret: str) -> TokenClaims:
     """Verify signature, algorithm, expiry, issuer and audience; raise InvalidToken otherwise."""
+    cached = _VERIFIED.get((token, secret))
+    if cached is not None:
+        if cached.expires_at > time.time():
+            return cached
+        _VERIFIED.pop((token, secret), None)
+        raise InvalidToken("ExpiredSignatureError")
+    claims = _decode(token, secret)
+    _VERIFIED[(token, secret)] = claims
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
+    return claims
+
+
+def _decode(token: str, secret: str) -> TokenClaims:
     try:
         claims = jwt.decode(
             token,

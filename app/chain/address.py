@@ -1,6 +1,7 @@
 """Bech32 account addresses: RIPEMD160(SHA256(compressed public key)) under an hrp."""
 
 import hashlib
+from functools import lru_cache
 
 import bech32
 
@@ -15,6 +16,7 @@ def key_hash(public_key: bytes) -> bytes:
     return hashlib.new("ripemd160", sha).digest()
 
 
+@lru_cache(maxsize=4096)
 def encode_address(hrp: str, raw: bytes) -> str:
     """Bech32-encode a 20-byte account id."""
     if len(raw) != ADDRESS_LENGTH:
@@ -24,6 +26,7 @@ def encode_address(hrp: str, raw: bytes) -> str:
     return bech32.bech32_encode(hrp, words)
 
 
+@lru_cache(maxsize=4096)  # pure and hot (every signature encodes its addresses): cache by string
 def decode_address(address: str, hrp: str | None = None) -> bytes:
     """The 20-byte account id of a bech32 address, checking its checksum and (if given) its hrp."""
     if not isinstance(address, str) or not address.isascii() or len(address) > 90:
