@@ -11,6 +11,7 @@ the writer thread, instead of one per statement).
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,8 +36,15 @@ class _Pending:
 class GroupCommit:
     """Batches operations into shared transactions run by execute(batch_function)."""
 
-    def __init__(self, execute: BatchExecutor, *, max_batch: int = 256) -> None:
+    def __init__(
+        self,
+        execute: BatchExecutor,
+        *,
+        savepoint: Callable[[Connection], AbstractContextManager[Any]] | None = None,
+        max_batch: int = 256,
+    ) -> None:
         self._execute = execute
+        self._savepoint = savepoint or (lambda conn: conn.begin_nested())
         self._max_batch = max_batch
         self._pending: list[_Pending] = []
         self._seq = 0
@@ -73,7 +81,7 @@ class GroupCommit:
                 return
             for item in batch:
                 try:
-                    with conn.begin_nested():
+                    with self._savepoint(conn):
                         item.outcome = (item.operation(conn), None)
                 except Exception as exc:  # this operation only; its savepoint was rolled back
                     item.outcome = (None, exc)

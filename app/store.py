@@ -9,9 +9,9 @@ import asyncio
 import fcntl
 import hashlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,7 +231,7 @@ class Store:
             # One writer thread with its own connection runs each group-committed batch in one hop.
             self._sync_engine = _sqlite_sync_engine(engine.url.database or "")
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        self._group = GroupCommit(self._run_batch)
+        self._group = GroupCommit(self._run_batch, savepoint=_sqlite_savepoint if self.is_sqlite else None)
 
     @classmethod
     async def open(cls, database_url: str) -> "Store":
@@ -324,7 +324,7 @@ class Store:
         params = {"key_node": key[0], "key_address": key[1]}
 
         def reserve(conn: sa.Connection) -> tuple[int, int] | None:
-            row = conn.execute(_RESERVE, params).first()
+            row = _reserve_row(conn, params)
             if row is not None and limits:
                 _check_and_record(conn, limits)
             return (int(row[0]), int(row[1]) - 1) if row else None
@@ -480,7 +480,7 @@ class Store:
         at = time.time()
 
         def reserve(conn: sa.Connection) -> bool:
-            row = conn.execute(_RESERVE, params).first()
+            row = _reserve_row(conn, params)
             if row is None:
                 return False
             if limits:
@@ -584,14 +584,56 @@ _HEAD_SET = sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=s
 _AUDIT_INSERT = sa.insert(audit_log)
 
 
+# The same statements as plain SQL for SQLite's writer thread, where SQLAlchemy's per-statement
+# work (under the GIL) cost more than SQLite itself; PostgreSQL keeps the expressions above.
+_RESERVE_SQL = (
+    "UPDATE accounts SET next_sequence = next_sequence + 1 WHERE node_url = ? AND address = ? AND stale = 0 "
+    "RETURNING account_number, next_sequence"
+)
+_HEAD_BUMP_SQL = "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash"
+_AUDIT_INSERT_SQL = "INSERT INTO audit_log (id, at, record, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?)"
+_HEAD_SET_SQL = "UPDATE audit_head SET last_hash = ? WHERE id = 1"
+
+
+def _sqlite_driver(conn: sa.Connection) -> Any:
+    """The sqlite3 connection under conn (same transaction), or None on another database."""
+    return conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+
+
+@contextmanager
+def _sqlite_savepoint(conn: sa.Connection) -> Iterator[None]:
+    """A savepoint as plain SQL on the writer's sqlite3 connection (see _RESERVE_SQL)."""
+    driver = conn.connection.driver_connection
+    driver.execute("SAVEPOINT group_op")
+    try:
+        yield
+    except BaseException:
+        driver.execute("ROLLBACK TO group_op")
+        driver.execute("RELEASE group_op")
+        raise
+    driver.execute("RELEASE group_op")
+
+
+def _reserve_row(conn: sa.Connection, params: dict[str, str]) -> Any:
+    driver = _sqlite_driver(conn)
+    if driver is not None:
+        return driver.execute(_RESERVE_SQL, (params["key_node"], params["key_address"])).fetchone()
+    return conn.execute(_RESERVE, params).first()
+
+
 def _append_audit(conn: sa.Connection, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
     # Take the head's write lock first (UPDATE before any read), then read what we locked.
-    head = conn.execute(_HEAD_BUMP).one()
+    driver = _sqlite_driver(conn)
+    head = driver.execute(_HEAD_BUMP_SQL).fetchone() if driver is not None else conn.execute(_HEAD_BUMP).one()
     row_id, prev_hash = int(head[0]), str(head[1])
     row_hash = chain(prev_hash, row_id, at, record)
-    values = {"id": row_id, "at": at, "record": record, "prev_hash": prev_hash, "row_hash": row_hash}
-    conn.execute(_AUDIT_INSERT, values)
-    conn.execute(_HEAD_SET, {"new_hash": row_hash})
+    if driver is not None:
+        driver.execute(_AUDIT_INSERT_SQL, (row_id, at, record, prev_hash, row_hash))
+        driver.execute(_HEAD_SET_SQL, (row_hash,))
+    else:
+        values = {"id": row_id, "at": at, "record": record, "prev_hash": prev_hash, "row_hash": row_hash}
+        conn.execute(_AUDIT_INSERT, values)
+        conn.execute(_HEAD_SET, {"new_hash": row_hash})
     return row_id
 
 
