@@ -8,7 +8,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from app import metrics
 from app.audit import AuditUnavailable, SignatureEntry
@@ -20,6 +20,7 @@ from app.store import AuditWriteError, Store, WindowLimit
 from app.wallets import Environment, Wallet
 
 MsgBuilder = Callable[[int], Msg]
+T = TypeVar("T")
 MAX_SEQUENCE_RETRIES = 3
 SEQUENCE_ABCI_CODE = 65539
 _EXPECTED_RE = re.compile(r"expected (\d+)")
@@ -27,19 +28,12 @@ _EXPECTED_RE = re.compile(r"expected (\d+)")
 
 @dataclass(frozen=True, slots=True)
 class Signed:
-    """A signed transaction and the facts a caller needs about it."""
+    """A signed transaction and the facts a caller needs about it (each computed once)."""
 
     tx: SignedTx
-    raw: bytes
+    hex: str  # the encoded tx, as posted to the node and returned to the caller
+    hash: str  # upper-case hex SHA-256 of the encoded tx
     chain_id: str
-
-    @property
-    def hex(self) -> str:
-        return self.raw.hex()
-
-    @property
-    def hash(self) -> str:
-        return tx_hash(self.raw)
 
 
 class NodeRejected(ServiceError):
@@ -102,22 +96,17 @@ class Signer:
         )
         return state
 
-    async def _reserve_locked(self, wallet: Wallet, limits: tuple[WindowLimit, ...] = ()) -> tuple[int, int]:
-        """Reserve a sequence, reading the account from the node first if unknown or stale; caller holds the lock."""
-        reserved = await self.store.reserve_sequence(wallet.account_key, limits)
+    async def _reserve_or_reload(self, wallet: Wallet, reserve: Callable[[], Awaitable[T | None]]) -> T:
+        """reserve(); if the account is unknown or stale (None), re-read it from the node and retry.
+
+        The caller holds the account's lock, so only one reader per account goes to the node.
+        """
+        reserved = await reserve()
         if reserved is None:
             await self._read_node(wallet)
-            reserved = await self.store.reserve_sequence(wallet.account_key, limits)
+            reserved = await reserve()
             if reserved is None:  # only a concurrent mark_stale can get here; the caller may retry
                 raise Conflict("the account changed state while its sequence was being read; try again")
-        return reserved
-
-    async def _reserve(self, wallet: Wallet, limits: tuple[WindowLimit, ...]) -> tuple[int, int]:
-        reserved = await self.store.reserve_sequence(wallet.account_key, limits)
-        if reserved is None:
-            # First use or stale: one reader per account re-reads the node, the others wait for it.
-            async with self.store.account_lock(wallet.account_key):
-                reserved = await self._reserve_locked(wallet, limits)
         return reserved
 
     def _sign(
@@ -132,28 +121,26 @@ class Signer:
             memo=memo,
             source=self.source,
         )
-        return Signed(tx=tx, raw=tx.encode(), chain_id=chain_id)
+        raw = tx.encode()
+        return Signed(tx=tx, hex=raw.hex(), hash=tx_hash(raw), chain_id=chain_id)
 
     async def sign(
         self,
         wallet: Wallet,
         build: MsgBuilder,
         *,
+        audit: SignatureEntry,
         memo: str = "",
         limits: tuple[WindowLimit, ...] = (),
-        audit: SignatureEntry | None = None,
     ) -> Signed:
-        """Reserve the wallet's next sequence (within limits) and sign; the sequence is used even if never broadcast.
+        """Reserve the wallet's next sequence (within limits), sign, and write the audit row.
 
-        With audit, the reservation, the signature and its audit row share one group commit: the
-        signature is made inside the transaction and returned only after it has committed (so the
-        reservation is as durable as if it had been committed first), and not at all if the row
-        cannot be written (AuditUnavailable).
+        The reservation, the signature and its audit row share one group commit: the signature is
+        made inside the transaction and returned only after it has committed (so the reservation
+        is as durable as if it had been committed first), and not at all if the row cannot be
+        written (AuditUnavailable). The sequence is used even if the tx is never broadcast.
         """
         chain_id = await self.chain_id(wallet.environment)
-        if audit is None:
-            account_number, sequence = await self._reserve(wallet, limits)
-            return self._sign(wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence)
 
         def produce(account_number: int, sequence: int) -> tuple[Signed, str]:
             signed = self._sign(
@@ -162,21 +149,20 @@ class Signer:
             return signed, audit.record(sequence=sequence, tx_hash=signed.hash)
 
         key = wallet.account_key
+
+        async def reserve() -> tuple[Signed, int] | None:
+            done: tuple[Signed, int] | None = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
+            return done
+
         try:
-            done = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
+            done = await reserve()
             if done is None:
                 # First use or stale: one reader per account re-reads the node, the others wait for it.
                 async with self.store.account_lock(key):
-                    done = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
-                    if done is None:
-                        await self._read_node(wallet)
-                        done = await self.store.reserve_then(key, limits, produce, chain=audit.chain)
+                    done = await self._reserve_or_reload(wallet, reserve)
         except AuditWriteError:
             raise AuditUnavailable("the audit log cannot be written; nothing was signed") from None
-        if done is None:
-            raise Conflict("the account changed state while its sequence was being read; try again")
-        signed: Signed = done[0]
-        return signed
+        return done[0]
 
     async def broadcast(
         self,
@@ -201,7 +187,10 @@ class Signer:
             last: BroadcastResult | None = None
             for attempt in range(MAX_SEQUENCE_RETRIES + 1):
                 # Limits count once: a re-signed retry is the same request.
-                account_number, sequence = await self._reserve_locked(wallet, limits if attempt == 0 else ())
+                counted = limits if attempt == 0 else ()
+                account_number, sequence = await self._reserve_or_reload(
+                    wallet, lambda counted=counted: self.store.reserve_sequence(key, counted)
+                )
                 signed = self._sign(
                     wallet, build, memo, chain_id=chain_id, account_number=account_number, sequence=sequence
                 )
