@@ -321,15 +321,9 @@ class Store:
         LimitExceeded rolls everything back. Committed before returning, so a crash after this
         never hands the same sequence out again.
         """
-        params = {"key_node": key[0], "key_address": key[1]}
-
-        def reserve(conn: sa.Connection) -> tuple[int, int] | None:
-            row = _reserve_row(conn, params)
-            if row is not None and limits:
-                _check_and_record(conn, limits)
-            return (int(row[0]), int(row[1]) - 1) if row else None
-
-        result: tuple[int, int] | None = await self._group.run(reserve, rank=0, key="\x00".join(key))
+        result: tuple[int, int] | None = await self._group.run(
+            lambda conn: _reserve(conn, key, limits), rank=0, key="\x00".join(key)
+        )
         return result
 
     async def release_sequence(self, key: AccountKey, sequence: int) -> bool:
@@ -475,17 +469,14 @@ class Store:
         before the batch commits, so the reservation and the audit row are durable before the
         value is seen; if produce or the audit append fails, the value is never returned.
         """
-        params = {"key_node": key[0], "key_address": key[1]}
         produced: dict[str, Any] = {}
         at = time.time()
 
         def reserve(conn: sa.Connection) -> bool:
-            row = _reserve_row(conn, params)
-            if row is None:
+            reserved = _reserve(conn, key, limits)
+            if reserved is None:
                 return False
-            if limits:
-                _check_and_record(conn, limits)
-            produced["value"], produced["record"] = produce(int(row[0]), int(row[1]) - 1)
+            produced["value"], produced["record"] = produce(*reserved)
             return True
 
         def append(conn: sa.Connection) -> int | None:
@@ -614,11 +605,18 @@ def _sqlite_savepoint(conn: sa.Connection) -> Iterator[None]:
     driver.execute("RELEASE group_op")
 
 
-def _reserve_row(conn: sa.Connection, params: dict[str, str]) -> Any:
+def _reserve(conn: sa.Connection, key: AccountKey, limits: tuple[WindowLimit, ...]) -> tuple[int, int] | None:
+    """Take the next sequence of key within limits: (account number, sequence), or None if unknown or stale."""
     driver = _sqlite_driver(conn)
     if driver is not None:
-        return driver.execute(_RESERVE_SQL, (params["key_node"], params["key_address"])).fetchone()
-    return conn.execute(_RESERVE, params).first()
+        row = driver.execute(_RESERVE_SQL, key).fetchone()
+    else:
+        row = conn.execute(_RESERVE, {"key_node": key[0], "key_address": key[1]}).first()
+    if row is None:
+        return None
+    if limits:
+        _check_and_record(conn, limits)
+    return int(row[0]), int(row[1]) - 1
 
 
 def _append_audit(conn: sa.Connection, at: float, record: str, chain: Callable[[str, int, float, str], str]) -> int:
