@@ -1,18 +1,24 @@
 """GET /metrics: Prometheus counters and histograms after signs, denials, logins and node failures."""
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from app.chain.node import NodeClient
-from app.config import parse_config
 from app.main import create_app
 from app.services import Services
+from tests.api.fakenode import (
+    client_with_node,
+    garbage,
+    healthy_node_but,
+    refused,
+    rejected,
+    sequence_mismatch,
+    timeout,
+)
 from tests.api.payloads import README_SHAPES
 from tests.helpers import PASSWORDS, make_config
 
@@ -162,55 +168,12 @@ async def test_metrics_count_an_explicit_resync(client, auth) -> None:
 # ---- node failures, with a node played by httpx.MockTransport ----
 
 
-def _node(broadcast: Callable[[httpx.Request], httpx.Response]) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v1/node-info":
-            return httpx.Response(200, json={"node_info": {"network": "Binance-Dev"}})
-        if request.url.path.startswith("/api/v1/account/"):
-            return httpx.Response(200, json={"account_number": 7, "sequence": 0})
-        return broadcast(request)
-
-    return handler
-
-
-def _timeout(request: httpx.Request) -> httpx.Response:
-    raise httpx.ReadTimeout("slow", request=request)
-
-
-def _refused(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("refused", request=request)
-
-
-def _garbage(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(200, text="not json")
-
-
-def _rejected(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(400, json={"code": 400, "message": "insufficient funds"})
-
-
-def _sequence_mismatch(request: httpx.Request) -> httpx.Response:
-    return httpx.Response(403, json={"code": 65539, "message": "Invalid sequence. Got 0, expected 5"})
-
-
-@asynccontextmanager
-async def _client_with_node(handler, tmp_path) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    config = parse_config(make_config(), base_dir=tmp_path)
-    services = await Services.open(
-        config, node_factory=lambda env: NodeClient(env.api_url, timeout=1, transport=httpx.MockTransport(handler))
-    )
-    app = create_app(config, services=services)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test") as client:
-        yield client
-    await services.close()
-
-
 @pytest.mark.parametrize(
     ("broadcast", "kind"),
-    [(_timeout, "timeout"), (_refused, "unreachable"), (_garbage, "bad_answer"), (_rejected, "rejected")],
+    [(timeout, "timeout"), (refused, "unreachable"), (garbage, "bad_answer"), (rejected, "rejected")],
 )
 async def test_metrics_count_node_errors_by_kind(tmp_path, broadcast, kind) -> None:
-    async with _client_with_node(_node(broadcast), tmp_path) as client:
+    async with client_with_node(healthy_node_but(broadcast), tmp_path) as client:
         before = await metric(client, "signing_node_errors_total", kind=kind)
         login = await client.post("/api/auth/login", json={"username": "alice", "password": PASSWORDS["alice"]})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -220,7 +183,7 @@ async def test_metrics_count_node_errors_by_kind(tmp_path, broadcast, kind) -> N
 
 
 async def test_metrics_count_automatic_resyncs_after_a_sequence_mismatch(tmp_path) -> None:
-    async with _client_with_node(_node(_sequence_mismatch), tmp_path) as client:
+    async with client_with_node(healthy_node_but(sequence_mismatch), tmp_path) as client:
         before = await metric(client, "signing_sequence_resyncs_total", trigger="mismatch")
         login = await client.post("/api/auth/login", json={"username": "alice", "password": PASSWORDS["alice"]})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
