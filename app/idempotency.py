@@ -24,17 +24,15 @@ async def run_once(
     store: Store,
     ttl_seconds: float,
     scope: str,
-    key: str | None,
+    key: str,
     fingerprint: str,
     action: Callable[[], Awaitable[Any]],
 ) -> Any:
-    """Run action, or with a key, return the stored answer of the first request that used it.
+    """Run action, or return the stored answer of the first request that used key.
 
     Answers and client errors (4xx) are stored; a 5xx (node down, timeout) is not, so the
     client can retry with the same key.
     """
-    if key is None:
-        return await action()
     claim = await store.claim_idempotency(scope=scope, key=key, request_hash=fingerprint, ttl_seconds=ttl_seconds)
     if claim.state == "replay":
         assert claim.status_code is not None and claim.body is not None
