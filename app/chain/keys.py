@@ -97,8 +97,14 @@ class SigningKey:
 
     def sign(self, message: bytes) -> bytes:
         """64-byte r||s ECDSA signature over SHA-256(message), RFC6979 nonce, low-S."""
+        return self.sign_digest(_sha256(message))
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """64-byte r||s ECDSA signature over a 32-byte digest, RFC6979 nonce, low-S."""
+        if len(digest) != 32:
+            raise ValueError("digest must be 32 bytes")
         # libsecp256k1 always produces low-S; the recovery byte is dropped (the chain wants r||s).
-        return self._key.sign_recoverable(message, hasher=_sha256)[:64]
+        return self._key.sign_recoverable(digest, hasher=None)[:64]
 
 
 def _sha256(data: bytes) -> bytes:
