@@ -29,8 +29,8 @@ from app.chain.amounts import to_units
 from app.chain.errors import InvalidInput, InvalidKey
 from app.chain.keys import SigningKey
 from app.chain.messages import PAIR_RE, TOKEN_RE, check_token_symbol
-from app.keystore import KeystoreError
-from app.keystore import load as load_keystore
+from app.keys.keystore import KeystoreError
+from app.keys.keystore import load as load_keystore
 from app.permissions import Permission
 from app.secretref import SecretReferenceError, read_private_file, resolve_secrets
 

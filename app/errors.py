@@ -1,30 +1,28 @@
-"""The service's error family and the handlers that render every error as the same JSON.
+"""The service's domain errors: plain classes that every part may raise, with no web import.
 
-Body: {"code": <status>, "message": <reason>, "detail": <reason>}. python-binance-chain reads
-code/message, FastAPI clients read detail. Nothing here ever includes request input values.
+Each class carries the HTTP status it stands for as a plain number (web/errors.py renders every
+one of them as the same JSON body) and a message that is safe to show: it never holds a config
+value, a secret or request input. Metrics label errors by class, never by message text.
 """
 
-import logging
 from typing import Any, ClassVar
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("app.errors")
 
 
 class ServiceError(Exception):
-    """An error with its own HTTP status; the message is safe to show to the caller."""
+    """An error the caller may see; the message is safe to show."""
 
-    status_code = 500
-    headers: ClassVar[dict[str, str] | None] = None
+    status_code: ClassVar[int] = 500
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+    @property
+    def retryable(self) -> bool:
+        """A failure of the service or a peer (5xx): the same request may succeed later."""
+        return self.status_code >= 500
 
 
 class BadRequest(ServiceError):
@@ -33,19 +31,46 @@ class BadRequest(ServiceError):
 
 class Unauthorized(ServiceError):
     status_code = 401
-    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(ServiceError):
     status_code = 403
 
 
+class PermissionDenied(Forbidden):
+    """The wallet or the user's grant on it lacks the permission."""
+
+
+class IpNotAllowed(Forbidden):
+    """The client address is not in the wallet's ip_whitelist."""
+
+
+class PolicyDenied(Forbidden):
+    """A request over a configured limit (the limit is named in the message)."""
+
+
 class NotFound(ServiceError):
     status_code = 404
 
 
+class UnknownWallet(NotFound):
+    """No such wallet, or none of its permissions granted to the user (the same answer for both)."""
+
+
 class Conflict(ServiceError):
     status_code = 409
+
+
+class TooManyRequests(ServiceError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class InvalidRequest(ServiceError):
@@ -57,60 +82,47 @@ class InvalidRequest(ServiceError):
         super().__init__(f"{field}: {reason}", extra={"errors": [{"field": field, "reason": reason}]})
 
 
-class BadGateway(ServiceError):
+class NodeRejected(ServiceError):
+    """The node answered the broadcast with an error; its answer is passed on."""
+
+    status_code = 400
+
+
+class NodeFailure(ServiceError):
+    """The node failed: unreachable, a bad answer, or it refused the signature."""
+
     status_code = 502
 
 
-class GatewayTimeout(ServiceError):
+class NodeUnreachable(NodeFailure):
+    """The node could not be reached (connection refused, reset, 5xx)."""
+
+
+class NodeBadAnswer(NodeFailure):
+    """The node answered something the service cannot use."""
+
+
+class NodeRefusedSignature(NodeFailure):
+    """The node refused the signature: the service's fault (e.g. a wrong chain id), not the caller's."""
+
+
+class NodeTimeout(ServiceError):
+    """The node did not answer within the environment's timeout_seconds."""
+
     status_code = 504
 
 
-def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
-    """The one JSON shape of every error."""
-    return {"code": status, "message": message, "detail": message, **extra}
+class Unavailable(ServiceError):
+    status_code = 503
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    errors = []
-    for item in exc.errors():
-        loc = [str(part) for part in item.get("loc", ()) if part != "body"]
-        reason = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        if item.get("type") == "json_invalid":
-            # The decoder's own reason ("Expecting value", "duplicate object key") never quotes the input.
-            cause = (item.get("ctx") or {}).get("error")
-            reason = f"body is not valid JSON ({cause})" if cause else "body is not valid JSON"
-            loc = []
-        errors.append({"field": ".".join(loc) or "body", "reason": reason})
-    return errors
+class AuditUnavailable(Unavailable):
+    """The audit row could not be written: fail closed, nothing is returned or sent."""
 
 
-async def _service_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    return JSONResponse(error_body(exc.status_code, exc.message, **exc.extra), exc.status_code, headers=exc.headers)
+class NotReady(Unavailable):
+    """The service cannot take requests yet (or any more): the store or the config is missing."""
 
 
-async def _request_validation(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = _validation_errors(exc)
-    message = "; ".join(f"{e['field']}: {e['reason']}" for e in errors) or "invalid request"
-    return JSONResponse(error_body(422, message, errors=errors), 422)
-
-
-async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    message = exc.detail if isinstance(exc.detail, str) else "error"
-    return JSONResponse(error_body(exc.status_code, message), exc.status_code, headers=exc.headers)
-
-
-async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-    # Log the type only: an exception message could carry request data.
-    log.error("unhandled error %s", type(exc).__name__)
-    return JSONResponse(error_body(500, "internal error"), 500)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Render every error the app can raise as the JSON body above."""
-    app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(RequestValidationError, _request_validation)
-    app.add_exception_handler(StarletteHTTPException, _http_exception)
-    app.add_exception_handler(Exception, _unexpected)
+class KeyBackendDown(Unavailable):
+    """The wallet's HSM or KMS failed or did not answer in time: nothing was signed or sent."""

@@ -1,74 +1,100 @@
-"""Everything a request needs, built once per app from the validated config."""
+"""The composition root: everything a request needs, built once per app from the validated config."""
 
-from collections.abc import Callable
+import hashlib
+import hmac
 from dataclasses import dataclass
 
-from app.audit import AuditLog, audit_key
-from app.chain.node import NodeClient
+from app.auth.throttle import LoginThrottle
+from app.auth.tokens import TokenVerifier
+from app.auth.users import UserDirectory
+from app.clock import Clock, SystemClock
 from app.config import ServiceConfig
-from app.errors import Forbidden, NotFound
-from app.permissions import Permission
-from app.signer import Signer
+from app.keys import InProcessKey, KeySource
+from app.observability.metrics import Metrics
+from app.signing.audit import AuditLog
+from app.signing.node import NodeFactory, Nodes
+from app.signing.service import SigningService
+from app.signing.wallets import WalletRegistry
 from app.store import Store
-from app.throttle import LoginThrottle
-from app.users import User, UserDirectory
-from app.wallets import Environment, Wallet, WalletRegistry
+
+_AUDIT_KEY_LABEL = b"bnc-signing-service audit chain v1"
+
+
+def audit_key(config: ServiceConfig) -> bytes:
+    """The configured audit_key, else one derived from secret_key (rotating it then breaks verify)."""
+    secret = config.audit_key or config.secret_key
+    return hmac.new(secret.get_secret_value().encode(), _AUDIT_KEY_LABEL, hashlib.sha256).digest()
+
+
+async def open_store(config: ServiceConfig, clock: Clock | None = None) -> Store:
+    """The config's store, keyed with its audit key."""
+    assert config.database_url is not None  # parse_config always sets it
+    return await Store.open(config.database_url, audit_key=audit_key(config), clock=clock)
+
+
+async def open_keys(config: ServiceConfig) -> dict[str, KeySource]:
+    """Every wallet's key source by wallet name."""
+    return {w.name: InProcessKey(w.signing_key, kind=w.key_source) for w in config.wallets}
 
 
 @dataclass(eq=False)
 class Services:
-    """The config, wallets, users, store and signer of one app instance."""
+    """The config, clock, metrics, wallets, users, tokens, store and signing service of one app instance."""
 
     config: ServiceConfig
+    clock: Clock
+    metrics: Metrics
     wallets: WalletRegistry
     users: UserDirectory
+    tokens: TokenVerifier
     store: Store
-    signer: Signer
-    audit: AuditLog
+    signing: SigningService
     throttle: LoginThrottle
 
     @classmethod
     async def open(
-        cls, config: ServiceConfig, *, node_factory: Callable[[Environment], NodeClient] | None = None
+        cls, config: ServiceConfig, *, node_factory: NodeFactory | None = None, clock: Clock | None = None
     ) -> "Services":
-        """Open the store (creating or migrating its schema) and build everything else."""
-        assert config.database_url is not None  # parse_config always sets it
-        store = await Store.open(config.database_url)
+        """Open the store (creating what is missing of its schema) and the key sources, and build everything else."""
+        clock = clock or SystemClock()
+        metrics = Metrics()
+        store = await open_store(config, clock)
+        wallets = WalletRegistry(config, await open_keys(config))
+        users = UserDirectory(config)
+        users.start()
         return cls(
             config=config,
-            wallets=WalletRegistry(config),
-            users=UserDirectory(config),
+            clock=clock,
+            metrics=metrics,
+            wallets=wallets,
+            users=users,
+            tokens=TokenVerifier(
+                secret=config.secret_key.get_secret_value(),
+                expiry_minutes=config.access_token_expiry_minutes,
+                clock=clock,
+            ),
             store=store,
-            signer=Signer(store=store, source=config.source, node_factory=node_factory),
-            audit=AuditLog(store, audit_key(config)),
+            signing=SigningService(
+                store=store,
+                wallets=wallets,
+                audit=AuditLog(store, clock),
+                nodes=Nodes(metrics=metrics, factory=node_factory),
+                metrics=metrics,
+                clock=clock,
+                source=config.source,
+                idempotency_ttl_seconds=config.idempotency_ttl_hours * 3600,
+            ),
             throttle=LoginThrottle(
                 store,
                 max_failures=config.login_throttle.max_failures,
                 window_seconds=config.login_throttle.window_seconds,
+                clock=clock,
             ),
         )
 
     async def close(self) -> None:
-        await self.signer.aclose()
+        await self.users.close()
+        await self.signing.nodes.aclose()
+        for wallet in self.wallets:
+            await wallet.key.aclose()
         await self.store.close()
-
-    def visible_wallet(self, user: User, name: str) -> tuple[Wallet, frozenset[Permission]]:
-        """The wallet and the user's effective permissions on it.
-
-        A wallet the user has no permission on answers 404 like an unknown one, so wallet
-        names are not revealed to users who cannot use them.
-        """
-        wallet = self.wallets.get(name)
-        permissions = user.permissions_on(wallet) if wallet is not None else frozenset()
-        if wallet is None or not permissions:
-            raise NotFound(f"wallet '{name}' not found")
-        return wallet, permissions
-
-    def authorize(self, user: User, wallet_name: str, permission: Permission, *, client_host: str | None) -> Wallet:
-        """The wallet if user may do permission with it from client_host; else 404 or 403."""
-        wallet, permissions = self.visible_wallet(user, wallet_name)
-        if permission not in permissions:
-            raise Forbidden(f"permission '{permission}' is not granted on wallet '{wallet_name}'")
-        if not wallet.allows_client(client_host):
-            raise Forbidden(f"client address is not in the ip_whitelist of wallet '{wallet_name}'")
-        return wallet

@@ -81,6 +81,10 @@ class SigningKey:
     def __repr__(self) -> str:
         return f"SigningKey(public_key={self.public_key.hex()})"
 
+    def export_secret(self) -> bytes:
+        """The 32-byte secret, for writing an encrypted keystore only (the keystore CLI)."""
+        return bytes(self._key.secret)
+
     @cached_property
     def public_key(self) -> bytes:
         """The 33-byte compressed public key."""

@@ -16,6 +16,10 @@ class NodeTimeout(NodeError):
     """The node did not answer within the timeout."""
 
 
+class NodeUnreachable(NodeError):
+    """The node could not be reached (connection refused, reset, DNS)."""
+
+
 class AccountNotFound(ChainError):
     """The node has never seen this address (it was never funded)."""
 
@@ -63,7 +67,7 @@ class NodeClient:
         except httpx.TimeoutException:
             raise NodeTimeout(f"node {self.api_url} did not answer in time") from None
         except httpx.HTTPError as exc:
-            raise NodeError(f"node {self.api_url} unreachable: {type(exc).__name__}") from None
+            raise NodeUnreachable(f"node {self.api_url} unreachable: {type(exc).__name__}") from None
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:

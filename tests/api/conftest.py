@@ -10,7 +10,7 @@ from app.config import parse_config
 from app.devnet import create_app as create_devnet
 from app.main import create_app
 from app.services import Services
-from app.wallets import Environment
+from app.signing.wallets import Environment
 from tests import leakcheck
 from tests.helpers import CHAIN_ID, FUNDED, HRP, PASSWORDS, make_config
 

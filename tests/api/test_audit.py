@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from app.audit import AuditLog
+from app.signing.audit import AuditLog
 from tests.api.payloads import README_SHAPES
 from tests.helpers import KEY_A, MNEMONIC, PASSWORDS, SECRET
 
@@ -17,11 +17,11 @@ TRANSFER = {"msg": README_SHAPES["transfer"], "wallet_name": "main"}
 
 
 async def _entries(services) -> list[dict]:  # type: ignore[no-untyped-def]
-    return [entry async for entry in services.audit.entries()]
+    return [entry async for entry in services.signing.audit.entries()]
 
 
 async def _execute(services, statement: str) -> None:  # type: ignore[no-untyped-def]
-    async with services.store.engine.begin() as conn:
+    async with services.store.db.engine.begin() as conn:
         await conn.execute(sa.text(statement))
 
 
@@ -78,9 +78,9 @@ async def _three_rows(client, auth, services) -> AuditLog:  # type: ignore[no-un
         await client.post(
             "/api/freeze/sign", json={"msg": README_SHAPES["freeze"], "wallet_name": "main"}, headers=headers
         )
-    verification = await services.audit.verify()
+    verification = await services.signing.audit.verify()
     assert verification.ok and verification.rows == 3
-    return services.audit  # type: ignore[no-any-return]
+    return services.signing.audit  # type: ignore[no-any-return]
 
 
 async def test_verify_names_an_edited_row(client, auth, services) -> None:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.logs import JsonFormatter, RedactingFilter
 from app.main import create_app
-from app.routes import health
+from app.observability.logs import JsonFormatter, RedactingFilter
 from app.services import Services
+from app.web.routes import health
 from tests.helpers import PASSWORDS
 
 REQUEST_ID_CHARS = set("0123456789abcdef")
@@ -88,7 +88,7 @@ async def test_ready_answers_ready_when_the_store_answers(client) -> None:
 
 async def test_ready_answers_503_when_the_store_cannot_be_reached(client, services, monkeypatch) -> None:
     broken = create_async_engine("sqlite+aiosqlite:////nonexistent-directory/for/sure/signer.db")
-    monkeypatch.setattr(services.store, "engine", broken)
+    monkeypatch.setattr(services.store.db, "engine", broken)
     try:
         r = await client.get("/ready")
     finally:

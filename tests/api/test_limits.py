@@ -34,7 +34,7 @@ async def test_amount_over_max_per_tx_is_refused_with_the_limit_named(client, au
     r = await client.post("/api/transfer/sign", json=_transfer("10.00000001"), headers=await auth("alice"))
     assert r.status_code == 403
     assert "max_per_tx for BNB is 10" in r.json()["message"]
-    [entry] = [e async for e in services.audit.entries()]
+    [entry] = [e async for e in services.signing.audit.entries()]
     assert entry["outcome"] == "denied" and "max_per_tx" in entry["reason"]
 
 

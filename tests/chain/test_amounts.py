@@ -78,7 +78,7 @@ def test_to_units_rejects_floats_and_bools(amount: Any) -> None:
         to_units(amount)
 
 
-@pytest.mark.parametrize("amount", [None, [1], b"1", object()], ids=repr)
+@pytest.mark.parametrize("amount", [None, [1], b"1", object()], ids=["None", "list", "bytes", "object"])
 def test_to_units_rejects_non_numbers(amount: Any) -> None:
     """Other types raise InvalidInput, not TypeError."""
     with pytest.raises(InvalidInput):

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from app.clientip import parse_ip, resolve_client, trusted_networks
+from app.web.clientip import parse_ip, resolve_client, trusted_networks
 from tests.api.payloads import README_SHAPES
 from tests.helpers import PASSWORDS, make_config
 

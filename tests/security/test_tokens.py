@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 
-from app.security import AUDIENCE, ISSUER
+from app.auth.tokens import AUDIENCE, ISSUER
 from tests.api.payloads import README_SHAPES
 from tests.helpers import SECRET
 

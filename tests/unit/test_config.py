@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.__main__ import summarize
+from app.cli.main import summarize
 from app.config import ConfigError, load_config, parse_config
 from tests.helpers import KEY_A, MNEMONIC, SECRET, make_config
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import app.keystore
+import app.keys.keystore
 from app.config import ConfigError, parse_config
-from app.keystore import KeystoreError, decrypt, encrypt, write_new
+from app.keys.keystore import KeystoreError, decrypt, encrypt, write_new
 from tests.helpers import HRP, KEY_A, MNEMONIC, address_of, make_config, mnemonic_address
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -213,8 +213,8 @@ def test_keystore_password_may_come_from_a_file(tmp_path) -> None:
 def test_keystore_is_decrypted_once_at_load(tmp_path, monkeypatch) -> None:
     _keystore_file(tmp_path)
     calls = []
-    derive = app.keystore._derive
-    monkeypatch.setattr(app.keystore, "_derive", lambda *args: calls.append(1) or derive(*args))
+    derive = app.keys.keystore._derive
+    monkeypatch.setattr(app.keys.keystore, "_derive", lambda *args: calls.append(1) or derive(*args))
     config = parse_config(_config_with_keystore("main.json"), base_dir=tmp_path)
     for _ in range(3):
         config.wallets[0].signing_key.sign(b"message")

@@ -10,8 +10,10 @@ import bcrypt
 import pytest
 import yaml
 
-from app import __main__ as cli
-from app.logs import (
+from app.auth.tokens import TokenVerifier
+from app.cli import main as cli
+from app.clock import SystemClock
+from app.observability.logs import (
     REDACTED,
     REQUEST_ID,
     JsonFormatter,
@@ -21,7 +23,6 @@ from app.logs import (
     logging_config,
     redact,
 )
-from app.security import issue_token
 from tests.helpers import KEY_A, SECRET, make_config
 
 PUBLIC_KEY = "02" + "ab" * 32  # 66 hex digits: a compressed public key, not a secret
@@ -29,7 +30,7 @@ TX_HEX = "ce01f0625dee0a" + "0f" * 100  # a long hex run: a signed tx, not a key
 
 
 def _token() -> str:
-    token, _ = issue_token(username="alice", secret=SECRET, expiry_minutes=5)
+    token, _ = TokenVerifier(secret=SECRET, expiry_minutes=5, clock=SystemClock()).issue("alice")
     return token
 
 
@@ -219,18 +220,20 @@ def test_serve_parses_log_format_with_text_as_default() -> None:
 def test_serve_passes_the_log_config_to_uvicorn(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
-    import app.logs
+    import app.observability.logs
 
     config_file = tmp_path / "config.yml"
     config_file.write_text(yaml.safe_dump(make_config()))
     applied: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
-    monkeypatch.setattr(app.logs, "configure_logging", lambda **kw: applied.append(logging_config(**kw)) or applied[-1])
+    monkeypatch.setattr(
+        app.observability.logs, "configure_logging", lambda **kw: applied.append(logging_config(**kw)) or applied[-1]
+    )
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: runs.append(kw))
     monkeypatch.setenv("SIGNING_SERVICE_CONFIG", "unchanged")  # cmd_serve sets it; monkeypatch restores it
     cli.main(["serve", "--config", str(config_file), "--log-format", "json", "--log-level", "warning"])
     (kwargs,) = runs
     assert kwargs["log_config"] is applied[0]
-    assert kwargs["log_config"]["formatters"]["default"]["()"] == "app.logs.JsonFormatter"
+    assert kwargs["log_config"]["formatters"]["default"]["()"] == "app.observability.logs.JsonFormatter"
     assert kwargs["log_config"]["root"]["level"] == "WARNING"
     assert kwargs["access_log"] is False

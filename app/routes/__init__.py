@@ -1,1 +1,0 @@
-"""HTTP routes: auth, message sign/broadcast, wallet."""

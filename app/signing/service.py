@@ -1,0 +1,363 @@
+"""The signing pipeline: one SigningService with sign, broadcast and resync, readable top to bottom.
+
+    (web: authorize the wallet, audit a denial) -> idempotency -> prepare -> policy -> reserve
+    -> sign -> audit -> [send -> audit]
+
+Every attempt leaves an audit row, whether it succeeds, is refused by policy or fails. The row
+for a signature is written before the signature leaves the service (or reaches the node), and
+if it cannot be written nothing is returned or sent: the audit log fails closed.
+"""
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, replace
+from functools import partial
+from typing import Any, TypeVar
+
+from app.chain.messages import NewOrder
+from app.chain.node import AccountState, BroadcastResult
+from app.chain.tx import SignedTx, sign_bytes, tx_hash
+from app.clock import Clock
+from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PolicyDenied, ServiceError
+from app.keys import InProcessKey, KeyBackendUnavailable
+from app.observability.metrics import Metrics
+from app.signing.audit import Actor, AuditLog, record_text
+from app.signing.idempotency import Replay, request_fingerprint, run_once
+from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
+from app.signing.policy import check_all, denied_for
+from app.signing.requests import SignableMsg
+from app.signing.table import MessageType, Prepared
+from app.signing.wallets import Wallet, WalletRegistry
+from app.store import AuditWriteError, LimitExceeded, Store, WindowLimit
+
+T = TypeVar("T")
+MAX_SEQUENCE_RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SignRequest:
+    """An authorized request: who, with which wallet, which message type and body."""
+
+    actor: Actor
+    wallet: Wallet
+    message: MessageType
+    msg: SignableMsg
+    idempotency_key: str | None = None
+
+    def action(self, verb: str) -> str:
+        return f"{self.message.name}/{verb}"
+
+    def audit_entry(self, verb: str, **fields: Any) -> dict[str, Any]:
+        summary = {"type": self.message.name, **self.msg.audit_summary()}
+        return AuditLog.entry(self.actor, wallet=self.wallet.name, action=self.action(verb), summary=summary, **fields)
+
+
+@dataclass(frozen=True, slots=True)
+class SignResult:
+    """A signed transaction, ready to broadcast."""
+
+    signed_msg: str
+    tx_hash: str
+    sequence: int
+    account_number: int
+    chain_id: str
+    order_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ResyncResult:
+    """The account state re-read from the node."""
+
+    wallet_name: str
+    address: str
+    account_number: int
+    sequence: int
+
+
+def _result(tx: SignedTx, chain_id: str) -> SignResult:
+    raw = tx.encode()
+    return SignResult(
+        signed_msg=raw.hex(),
+        tx_hash=tx_hash(raw),
+        sequence=tx.sequence,
+        account_number=tx.account_number,
+        chain_id=chain_id,
+        order_id=tx.msg.id if isinstance(tx.msg, NewOrder) else None,
+    )
+
+
+class SigningService:
+    """Signs and broadcasts for every wallet of one app."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        wallets: WalletRegistry,
+        audit: AuditLog,
+        nodes: Nodes,
+        metrics: Metrics,
+        clock: Clock,
+        source: int,
+        idempotency_ttl_seconds: float,
+    ) -> None:
+        self._store = store
+        self._wallets = wallets
+        self.audit = audit
+        self.nodes = nodes
+        self._metrics = metrics
+        self._clock = clock
+        self._source = source
+        self._idempotency_ttl = idempotency_ttl_seconds
+
+    # ---- the three operations ----
+
+    async def sign(self, request: SignRequest) -> SignResult | Replay:
+        """Reserve the wallet's next sequence (within limits), sign, audit; the answer is kept per Idempotency-Key."""
+        return await self._once(request, "sign", lambda: self._audited(request, "sign", self._sign(request)))
+
+    async def broadcast(self, request: SignRequest) -> list[Any] | Replay:
+        """Sign, audit, send to the node, audit its answer; the node's answer unchanged."""
+        return await self._once(request, "broadcast", lambda: self._audited(request, "broadcast", self._send(request)))
+
+    async def resync(self, actor: Actor, wallet: Wallet) -> ResyncResult:
+        """Re-read account number and sequence from the node, after broadcasts in flight finish."""
+        entry = AuditLog.entry(actor, wallet=wallet.name, action="wallet/resync", summary={"type": "resync"})
+        try:
+            async with self._store.locks.hold(wallet.account_key):
+                state = await self._read_account(wallet, force=True)
+        except ServiceError as exc:
+            await self._record_failure(entry, exc)
+            raise
+        self._metrics.resync("explicit")
+        await self.audit.append({**entry, "outcome": "resynced", "sequence": state.sequence})
+        return ResyncResult(wallet.name, wallet.address, state.account_number, state.sequence)
+
+    async def record_denial(self, entry: dict[str, Any], exc: ServiceError) -> None:
+        """Count and audit a refused attempt (web calls this when authorization fails)."""
+        self._metrics.denial(exc)
+        await self.audit.append({**entry, "outcome": "denied", "reason": exc.message})
+
+    # ---- steps ----
+
+    async def _once(self, request: SignRequest, verb: str, action: Callable[[], Awaitable[T]]) -> T | Replay:
+        """Idempotency: run action once per (user, wallet, Idempotency-Key)."""
+        if request.idempotency_key is None:
+            return await action()
+        return await run_once(
+            store=self._store,
+            ttl_seconds=self._idempotency_ttl,
+            scope=f"{request.actor.username}\n{request.wallet.name}",
+            key=request.idempotency_key,
+            fingerprint=request_fingerprint(request.action(verb), request.msg.model_dump(mode="json")),
+            action=action,
+            to_json=lambda result: result.to_json() if isinstance(result, SignResult) else result,
+        )
+
+    async def _audited(self, request: SignRequest, verb: str, work: Awaitable[T]) -> T:
+        """Run work; a failure is audited (with its reason) before it is raised; policy refusals are denials."""
+        try:
+            try:
+                return await work
+            except LimitExceeded as exc:
+                raise denied_for(exc) from None
+            except KeyBackendUnavailable as exc:
+                raise KeyBackendDown(f"key backend for wallet '{request.wallet.name}' unavailable") from exc
+        except ServiceError as exc:
+            await self._record_failure(request.audit_entry(verb), exc)
+            raise
+
+    async def _record_failure(self, entry: dict[str, Any], exc: ServiceError) -> None:
+        if isinstance(exc, PolicyDenied):
+            await self.record_denial(entry, exc)
+        elif not isinstance(exc, AuditUnavailable):  # an unwritable audit log cannot record its own failure
+            await self.audit.append({**entry, "outcome": "failed", "reason": exc.message})
+
+    def _limits(self, request: SignRequest) -> tuple[WindowLimit, ...]:
+        """Policy: the static rules now; the rolling windows, checked with the reservation."""
+        return check_all(self._wallets.policies(request.wallet, request.actor.username), request.msg.spend())
+
+    async def _sign(self, request: SignRequest) -> SignResult:
+        started = self._clock.monotonic()
+        wallet = request.wallet
+        prepared = request.message.prepare(request.msg, wallet)
+        limits = self._limits(request)
+        chain_id = await self.nodes.chain_id(wallet.environment)
+        entry = request.audit_entry("sign", outcome="signed")
+        if isinstance(wallet.key, InProcessKey):
+            result = await self._sign_in_commit(wallet, wallet.key, prepared, chain_id, limits, entry)
+        else:
+            result = await self._sign_remote(wallet, prepared, chain_id, limits, entry)
+        self._metrics.signature(
+            request.message.name, "sign", wallet=wallet.name, seconds=self._clock.monotonic() - started
+        )
+        return result
+
+    async def _sign_in_commit(
+        self,
+        wallet: Wallet,
+        key: InProcessKey,
+        prepared: Prepared,
+        chain_id: str,
+        limits: tuple[WindowLimit, ...],
+        entry: dict[str, Any],
+    ) -> SignResult:
+        """An in-process key signs inside the reservation's group commit (CPU only), with its audit row.
+
+        The signature is returned only after that transaction has committed (so the reservation
+        is as durable as if it had been committed first), and not at all if the row cannot be
+        written. The sequence is used even if the tx is never broadcast.
+        """
+        at = self._clock.now()
+
+        def work(account_number: int, sequence: int) -> tuple[SignResult, str]:
+            tx = self._unsigned(prepared, account_number, sequence, key.public_key)
+            result = _result(replace(tx, signature=key.sign_now(_digest(tx, chain_id))), chain_id)
+            return result, record_text(at, {**entry, "sequence": sequence, "tx_hash": result.tx_hash})
+
+        try:
+            reserved = await self._reserve(
+                wallet, lambda: self._store.sequences.reserve_with(wallet.account_key, limits, work)
+            )
+        except AuditWriteError:
+            raise AuditUnavailable("the audit log cannot be written; nothing was signed") from None
+        return reserved.value
+
+    async def _sign_remote(
+        self, wallet: Wallet, prepared: Prepared, chain_id: str, limits: tuple[WindowLimit, ...], entry: dict[str, Any]
+    ) -> SignResult:
+        """An HSM or KMS signs after the reservation commits, under the account's lock only.
+
+        If the backend fails, the sequence is given back (nobody else can have taken the next
+        one: the lock is held) and nothing leaves the service.
+        """
+        key = wallet.account_key
+        async with self._store.locks.hold(key):
+            account_number, sequence = await self._reserve(
+                wallet, lambda: self._store.sequences.reserve(key, limits), locked=True
+            )
+            try:
+                result = await self._sign_with_backend(wallet, prepared, chain_id, account_number, sequence)
+                await self.audit.append({**entry, "sequence": sequence, "tx_hash": result.tx_hash})
+            except BaseException:
+                await self._store.sequences.release(key, sequence)
+                raise
+        return result
+
+    async def _send(self, request: SignRequest) -> list[Any]:
+        started = self._clock.monotonic()
+        wallet = request.wallet
+        prepared = request.message.prepare(request.msg, wallet)
+        limits = self._limits(request)
+        chain_id = await self.nodes.chain_id(wallet.environment)
+        key = wallet.account_key
+        # The lock is held across sign and send so that broadcasts on one account reach the node
+        # in sequence order (across workers and replicas too); otherwise N+1 could overtake N.
+        last: BroadcastResult | None = None
+        async with self._store.locks.hold(key):
+            for attempt in range(MAX_SEQUENCE_RETRIES + 1):
+                # Limits count once: a re-signed retry is the same request.
+                reserve = partial(self._store.sequences.reserve, key, limits if attempt == 0 else ())
+                account_number, sequence = await self._reserve(wallet, reserve, locked=True)
+                try:
+                    result = await self._sign_with_backend(wallet, prepared, chain_id, account_number, sequence)
+                    # The audit row before the node sees anything: if it fails, nothing is sent.
+                    await self.audit.append(
+                        request.audit_entry("broadcast", outcome="sending", sequence=sequence, tx_hash=result.tx_hash)
+                    )
+                except BaseException:
+                    await self._store.sequences.release(key, sequence)
+                    raise
+                try:
+                    answer = await self.nodes.broadcast(wallet.environment, result.signed_msg)
+                except ServiceError:
+                    # The tx may or may not have reached the chain: re-read before the next one.
+                    await self._store.sequences.mark_stale(key)
+                    raise
+                if answer.ok:
+                    await self.audit.append(
+                        request.audit_entry("broadcast", outcome="broadcast", sequence=sequence, tx_hash=result.tx_hash)
+                    )
+                    self._metrics.signature(
+                        request.message.name, "broadcast", wallet=wallet.name, seconds=self._clock.monotonic() - started
+                    )
+                    return answer.body  # type: ignore[no-any-return]  # the node's JSON, passed on as it is
+                if not is_sequence_mismatch(answer):
+                    await self._store.sequences.release(key, sequence)
+                    error = rejection(answer)
+                    self._metrics.node_error(error)
+                    raise error
+                await self._store.sequences.mark_stale(key)
+                self._metrics.resync("mismatch")  # the next attempt re-reads the account
+                last = answer
+        assert last is not None
+        raise Conflict(
+            "the node kept refusing the sequence after re-reading the account "
+            f"{MAX_SEQUENCE_RETRIES} times (chain expects {expected_sequence(last)}): {node_message(last.body)}",
+            extra={"node_response": last.body},
+        )
+
+    # ---- sequences and signatures ----
+
+    async def _reserve(self, wallet: Wallet, reserve: Callable[[], Awaitable[T | None]], *, locked: bool = False) -> T:
+        """reserve(); if the account is unknown or stale (None), re-read it from the node and retry.
+
+        One reader per account goes to the node (under the account's lock); the others wait for it.
+        """
+        reserved = await reserve()
+        if reserved is not None:
+            return reserved
+        if locked:
+            return await self._reload_then(wallet, reserve)
+        async with self._store.locks.hold(wallet.account_key):
+            return await self._reload_then(wallet, reserve)
+
+    async def _reload_then(self, wallet: Wallet, reserve: Callable[[], Awaitable[T | None]]) -> T:
+        reserved = await reserve()  # another request may have re-read it while we waited for the lock
+        if reserved is None:
+            await self._read_account(wallet)
+            reserved = await reserve()
+            if reserved is None:  # only a concurrent mark_stale can get here; the caller may retry
+                raise Conflict("the account changed state while its sequence was being read; try again")
+        return reserved
+
+    async def _read_account(self, wallet: Wallet, *, force: bool = False) -> AccountState:
+        state = await self.nodes.account(wallet.environment, wallet.address)
+        await self._store.sequences.load(
+            wallet.account_key, account_number=state.account_number, sequence=state.sequence, force=force
+        )
+        return state
+
+    def _unsigned(self, prepared: Prepared, account_number: int, sequence: int, public_key: bytes) -> SignedTx:
+        return SignedTx(
+            msg=prepared.build(sequence),
+            public_key=public_key,
+            signature=b"",
+            account_number=account_number,
+            sequence=sequence,
+            memo=prepared.memo,
+            source=self._source,
+        )
+
+    async def _sign_with_backend(
+        self, wallet: Wallet, prepared: Prepared, chain_id: str, account_number: int, sequence: int
+    ) -> SignResult:
+        """Any key source: the signature is awaited (an HSM or KMS answers off the event loop)."""
+        tx = self._unsigned(prepared, account_number, sequence, wallet.key.public_key)
+        return _result(replace(tx, signature=await wallet.key.sign(_digest(tx, chain_id))), chain_id)
+
+
+def _digest(tx: SignedTx, chain_id: str) -> bytes:
+    """SHA-256 of the tx's sign bytes."""
+    doc = sign_bytes(
+        msg=tx.msg,
+        chain_id=chain_id,
+        account_number=tx.account_number,
+        sequence=tx.sequence,
+        memo=tx.memo,
+        source=tx.source,
+    )
+    return hashlib.sha256(doc).digest()

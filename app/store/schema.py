@@ -1,0 +1,87 @@
+"""The store's schema, defined once: these tables create the database and build every statement."""
+
+import sqlalchemy as sa
+
+SCHEMA_VERSION = 3  # 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, primary_key=True))
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("node_url", sa.Text, primary_key=True),
+    sa.Column("address", sa.Text, primary_key=True),
+    sa.Column("account_number", sa.BigInteger, nullable=False),
+    sa.Column("next_sequence", sa.BigInteger, nullable=False),
+    sa.Column("stale", sa.Boolean, nullable=False),
+    sa.Column("reconciled_at", sa.Float, nullable=False),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("idem_key", sa.Text, primary_key=True),
+    sa.Column("request_hash", sa.Text, nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("body", sa.Text),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("idempotency_expiry", "expires_at"),
+)
+
+# The audit log: an append-only hash chain; audit_head serializes appenders (its row lock is
+# taken first), so concurrent writers across replicas still form one chain.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.Text, nullable=False),
+    sa.Column("row_hash", sa.Text, nullable=False),
+)
+audit_head = sa.Table(
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_id", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", sa.Text, nullable=False),
+)
+
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index("login_failures_subject", "kind", "subject", "at"),
+)
+
+# Spend and order counts for policy limits, summed over rolling windows.
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("symbol", sa.Text, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Index("usage_window", "scope", "symbol", "at"),
+)
+
+
+def create(conn: sa.Connection) -> None:
+    """Create what is missing (tables, their indexes, the audit head row) and record the version.
+
+    Every version so far only added tables, so creating the missing ones upgrades any older
+    database; a change to an existing table will need its own step here.
+    """
+    metadata.create_all(conn, checkfirst=True)
+    if conn.execute(sa.select(audit_head.c.id)).first() is None:
+        conn.execute(sa.insert(audit_head).values(id=1, last_id=0, last_hash=""))
+    if (
+        conn.execute(sa.select(schema_version.c.version).where(schema_version.c.version == SCHEMA_VERSION)).first()
+        is None
+    ):
+        conn.execute(sa.insert(schema_version).values(version=SCHEMA_VERSION))

@@ -1,0 +1,60 @@
+"""create_app(config): the FastAPI app, its middleware, error handler and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app import __version__
+from app.clock import Clock, SystemClock
+from app.config import ServiceConfig
+from app.services import Services
+from app.web.bodylimit import install_limits
+from app.web.clientip import trusted_networks
+from app.web.errors import install_error_handlers
+from app.web.observability import install_observability
+from app.web.routes import auth, health, messages, wallet
+
+DESCRIPTION = """
+Holds the keys of Binance Chain wallets and signs (and on request broadcasts) transactions for
+authenticated users. Log in with `POST /api/auth/login` (or the Authorize button), then call the
+sign or broadcast route of a message type with `{"msg": {...}, "wallet_name": "..."}`.
+"""
+
+
+def create_app(config: ServiceConfig, *, services: Services | None = None, clock: Clock | None = None) -> FastAPI:
+    """The service for a validated config; its store opens at start-up (tests may inject services)."""
+    clock = services.clock if services is not None else clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is not None:  # injected: the caller owns it
+            yield
+            return
+        app.state.services = await Services.open(config, clock=clock)
+        try:
+            yield
+        finally:
+            await app.state.services.close()
+
+    app = FastAPI(
+        title="Binance Chain Signing Service",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+    # Parsed once here, so a bad entry fails start-up rather than a request.
+    app.state.trusted_networks = trusted_networks(tuple(config.trusted_proxies))
+    install_error_handlers(app)
+    install_limits(app, max_body_bytes=config.max_body_bytes)  # size and content type, before any route parses a body
+    install_observability(app, clock=clock)  # request id, access log and request metrics, around everything
+    api = APIRouter(prefix="/api")
+    api.include_router(auth.router)
+    api.include_router(messages.build_router())
+    api.include_router(wallet.router)
+    app.include_router(api)
+    app.include_router(health.router)  # /health, /ready, /metrics: outside /api, no user token
+    return app

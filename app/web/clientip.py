@@ -1,0 +1,107 @@
+"""The client address a wallet's ip_whitelist is checked against.
+
+The direct peer (the TCP connection's address) is the client, unless that peer is one of
+config.trusted_proxies: then X-Forwarded-For is walked from the right, skipping trusted proxies,
+and the first untrusted address is the client (each proxy appends the address it saw, so only
+the entries right of the last untrusted hop were written by proxies we trust).
+
+X-Real-IP and Forwarded are never read: any client can send them, and believing a second header
+family would only add ways to disagree with the proxy's X-Forwarded-For.
+"""
+
+import ipaddress
+from collections.abc import Sequence
+
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+MAX_FORWARDED_HOPS = 32
+
+
+def trusted_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """config.trusted_proxies as networks; ValueError names the first entry that is not an address or CIDR."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"trusted_proxies: '{entry}' is not an IP address or CIDR range") from None
+    return tuple(networks)
+
+
+def parse_ip(text: str) -> IPAddress | None:
+    """An address from a peer or X-Forwarded-For entry ("1.2.3.4", "::1", "[::1]:80", "1.2.3.4:80"); else None."""
+    text = text.strip()
+    if text.startswith("["):  # [v6] or [v6]:port
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:  # v4:port (a bare IPv6 address has at least two colons)
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1, for trust and for the whitelist alike
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        return None  # fe80::1%eth0: a zone id makes an address incomparable with a whitelist entry
+    return address
+
+
+def _is_trusted(address: IPAddress, networks: Sequence[IPNetwork]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def forwarded_hops(headers: Headers) -> list[str]:
+    """Every X-Forwarded-For entry, left to right; several header lines read as one joined list."""
+    return [hop.strip() for line in headers.getlist("x-forwarded-for") for hop in line.split(",")]
+
+
+def resolve_client(peer: str | None, hops: list[str], trusted: Sequence[IPNetwork]) -> str | None:
+    """The client address as a string, or None when it cannot be known (the whitelist then refuses).
+
+    peer is the direct peer's host, hops the X-Forwarded-For entries, trusted the trusted proxies.
+    """
+    peer_ip = parse_ip(peer) if peer else None
+    if peer_ip is None:
+        return None
+    if not _is_trusted(peer_ip, trusted):
+        # Defence in depth: run as `uvicorn app.main:app` (proxy headers on by default, believed from
+        # 127.0.0.1 and ::1), uvicorn replaces the peer with an X-Forwarded-For entry before we see it.
+        # A real direct client never appears in its own X-Forwarded-For, so if it does the peer may
+        # be forged: refuse to name a client rather than trust it (`python -m app serve` and
+        # `uvicorn --no-proxy-headers` never rewrite, and then this never fires for honest clients).
+        if hops and any(parse_ip(hop) == peer_ip for hop in hops):
+            return None
+        return str(peer_ip)
+    if len(hops) > MAX_FORWARDED_HOPS:
+        return None  # no honest proxy chain is this long; do not spend time on it
+    for hop in reversed(hops):
+        address = parse_ip(hop)
+        if address is None:
+            return None  # a garbled entry: everything left of it is unknowable
+        if not _is_trusted(address, trusted):
+            return str(address)
+    # No header, or every hop is a trusted proxy: the leftmost one is the origin as far as we know.
+    first = parse_ip(hops[0]) if hops else peer_ip
+    return str(first) if first is not None else None
+
+
+def client_address(connection: HTTPConnection, trusted: Sequence[IPNetwork]) -> str | None:
+    """The client address of a request (see the module docstring)."""
+    peer = connection.client.host if connection.client else None
+    return resolve_client(peer, forwarded_hops(connection.headers), trusted)
+
+
+_CLIENT_STATE = "client_ip"
+
+
+def client_of_scope(scope: Scope, trusted: Sequence[IPNetwork]) -> str | None:
+    """The client address of a request, resolved once and kept in its scope's state."""
+    state = scope.setdefault("state", {})
+    if _CLIENT_STATE not in state:
+        state[_CLIENT_STATE] = client_address(HTTPConnection(scope), trusted)
+    found: str | None = state[_CLIENT_STATE]
+    return found

@@ -1,0 +1,126 @@
+"""Dependencies of the routes: the app's services, the authenticated user, the client address, and wallet_for.
+
+Who may call a route is declared in its signature: `wallet_for(message)` authorizes the user on the
+body's wallet (404 unknown or not visible, 403 permission or ip_whitelist) and audits a denial,
+before the route's body runs.
+"""
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel
+
+from app.auth.tokens import InvalidToken
+from app.auth.users import User
+from app.errors import ServiceError, Unauthorized
+from app.permissions import Permission
+from app.services import Services
+from app.signing.audit import Actor, AuditLog
+from app.signing.idempotency import KEY_PATTERN
+from app.signing.requests import SignableMsg
+from app.signing.service import SignRequest
+from app.signing.table import MessageType
+from app.signing.wallets import Wallet
+from app.web.clientip import client_of_scope
+
+# auto_error=False: we raise our own 401 so that the body has the service's error shape.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
+USER_STATE = "username"  # request.state key the access log reads: the user of a verified token
+
+# Dependencies are `async def` although they rarely await: FastAPI runs a plain `def` dependency
+# in its thread pool, a thread hop per dependency per request on the signing hot path.
+
+
+async def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+async def get_current_user(
+    request: Request, services: ServicesDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    """The user named by a valid bearer token (verified once per request); 401 otherwise."""
+    if not token:
+        raise Unauthorized("missing bearer token")
+    try:
+        claims = services.tokens.verify(token)
+    except InvalidToken:
+        raise Unauthorized("invalid or expired token") from None
+    user = services.users.get(claims.username)
+    if user is None:  # removed from the config since the token was issued
+        raise Unauthorized("invalid or expired token")
+    setattr(request.state, USER_STATE, user.username)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def client_host(request: Request) -> str | None:
+    """The client's address (resolved once per request, see app/web/clientip.py)."""
+    return client_of_scope(request.scope, request.app.state.trusted_networks)
+
+
+def actor_of(user: User, request: Request) -> Actor:
+    return Actor(username=user.username, client_ip=client_host(request))
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=KEY_PATTERN,
+        description="Optional. Repeating a request with the same key and body returns the first answer "
+        "(no new sequence); the same key with another body gets 409. Keys expire after idempotency_ttl_hours.",
+    ),
+]
+
+
+async def authorize(
+    services: Services, user: User, request: Request, *, wallet_name: str, permission: Permission, entry: dict[str, Any]
+) -> Wallet:
+    """The wallet, if user may use permission on it from here; a refusal is counted and audited, then raised."""
+    try:
+        return services.wallets.authorize(
+            wallet_name, user.grants.get(wallet_name, frozenset()), permission, client_host=client_host(request)
+        )
+    except ServiceError as exc:
+        await services.signing.record_denial(entry, exc)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class Authorized:
+    """A sign or broadcast body whose wallet the caller may use for this message type."""
+
+    request: SignRequest
+    body: BaseModel
+
+
+def wallet_for(message: MessageType, body_model: type[BaseModel], verb: str) -> Callable[..., Awaitable[Authorized]]:
+    """The dependency that reads the body, authorizes its wallet for message's permission and audits a denial."""
+
+    async def dependency(
+        body: Any, user: CurrentUser, request: Request, services: ServicesDep, idempotency_key: IdempotencyKey = None
+    ) -> Authorized:
+        msg: SignableMsg = body.msg
+        actor = actor_of(user, request)
+        summary = {"type": message.name, **msg.audit_summary()}
+        entry = AuditLog.entry(actor, wallet=body.wallet_name, action=f"{message.name}/{verb}", summary=summary)
+        wallet = await authorize(
+            services, user, request, wallet_name=body.wallet_name, permission=message.permission, entry=entry
+        )
+        return Authorized(SignRequest(actor, wallet, message, msg, idempotency_key), body)
+
+    # FastAPI reads the body model from the signature; it is only known per message type.
+    signature = inspect.signature(dependency)
+    parameters = [p.replace(annotation=body_model) if p.name == "body" else p for p in signature.parameters.values()]
+    dependency.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]  # read by inspect
+    return dependency

@@ -1,0 +1,36 @@
+"""The error answers each route documents in the OpenAPI document (with an example body each)."""
+
+from typing import Any
+
+from app.web.errors import error_body
+from app.web.schemas import ErrorResponse
+
+_EXAMPLES: dict[int, tuple[str, str]] = {
+    400: ("The node rejected the transaction (its answer is in node_response)", "the node rejected the transaction"),
+    401: ("Missing, bad or expired token", "invalid or expired token"),
+    403: (
+        "Permission not granted, client address not allowed, or over a policy limit",
+        "permission 'trade' is not granted on wallet 'wallet_1'",
+    ),
+    404: ("Unknown wallet, or none of its permissions granted", "wallet 'x' not found"),
+    409: ("Account never funded, or sequence conflict", "account not found on the chain"),
+    422: ("Invalid input; the field is named", "msg.price: amount has more than 8 decimals"),
+    502: ("The node failed or refused the signature", "node unreachable"),
+    503: (
+        "The audit log or the key backend cannot be used: nothing was signed or sent",
+        "the audit log cannot be written",
+    ),
+    504: ("The node did not answer in time", "node did not answer in time"),
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entries for these statuses."""
+    return {
+        status: {
+            "model": ErrorResponse,
+            "description": _EXAMPLES[status][0],
+            "content": {"application/json": {"example": error_body(status, _EXAMPLES[status][1])}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,1 @@
+"""The routers: auth (login), messages (sign/broadcast from the table), wallet, health."""

@@ -1,0 +1,76 @@
+"""Sign and broadcast routes for every message type, registered from the one message table."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from app.signing.idempotency import Replay
+from app.signing.table import MESSAGE_TYPES, MessageType
+from app.web.deps import Authorized, ServicesDep, wallet_for
+from app.web.jsonbody import DecimalJSONRoute
+from app.web.openapi import errors
+from app.web.schemas import SignResponse, sign_request_model
+
+_SIGN_ERRORS = errors(401, 403, 404, 409, 422, 502, 503, 504)
+_BROADCAST_ERRORS = errors(400, 401, 403, 404, 409, 422, 502, 503, 504)
+
+
+def replayed(replay: Replay) -> JSONResponse:
+    """The stored answer of an Idempotency-Key's first request, marked as a replay."""
+    return JSONResponse(replay.body, replay.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def _add_routes(router: APIRouter, message: MessageType) -> None:
+    body_model = sign_request_model(
+        f"{message.model.__name__}{message.name.title().replace('_', '')}Request", message.model
+    )
+    SignBody = Annotated[Authorized, Depends(wallet_for(message, body_model, "sign"))]
+    BroadcastBody = Annotated[Authorized, Depends(wallet_for(message, body_model, "broadcast"))]
+
+    async def sign(authorized: SignBody, services: ServicesDep) -> SignResponse | JSONResponse:
+        result = await services.signing.sign(authorized.request)
+        if isinstance(result, Replay):
+            return replayed(result)
+        return SignResponse.from_result(result)
+
+    async def broadcast(authorized: BroadcastBody, services: ServicesDep) -> Any:
+        result = await services.signing.broadcast(authorized.request)
+        return replayed(result) if isinstance(result, Replay) else result
+
+    for path in (message.name, *message.aliases):
+        router.add_api_route(
+            f"/{path}/sign",
+            sign,
+            methods=["POST"],
+            response_model=SignResponse,
+            response_model_exclude_none=True,
+            responses=_SIGN_ERRORS,
+            summary=f"Sign {message.title}",
+            description=(
+                "Reserves the wallet's next sequence and returns the signed tx as hex. "
+                f"Needs permission `{message.permission}`."
+            ),
+            operation_id=f"sign_{path.replace('/', '_')}",
+        )
+        router.add_api_route(
+            f"/{path}/broadcast",
+            broadcast,
+            methods=["POST"],
+            response_model=list[dict[str, Any]],
+            responses=_BROADCAST_ERRORS,
+            summary=f"Sign and broadcast {message.title}",
+            description=(
+                "Signs and posts to the wallet's node; returns the node's answer unchanged. "
+                f"Needs permission `{message.permission}`."
+            ),
+            operation_id=f"broadcast_{path.replace('/', '_')}",
+        )
+
+
+def build_router() -> APIRouter:
+    """A router with sign and broadcast routes for every message type and alias."""
+    router = APIRouter(tags=["messages"], route_class=DecimalJSONRoute)
+    for message in MESSAGE_TYPES:
+        _add_routes(router, message)
+    return router
