@@ -28,6 +28,8 @@ _TOKEN = r"[A-Z0-9]{2,8}(?:\.[A-Z])?(?:-[0-9A-F]{3}M?)?"  # noqa: S105 (a regex,
 TOKEN_RE = re.compile(rf"^{_TOKEN}$")
 PAIR_RE = re.compile(rf"^{_TOKEN}_{_TOKEN}$")
 MINI_TOKEN_RE = re.compile(r"^[A-Z0-9]{2,8}-[0-9A-F]{3}M$")
+# What ValidateTokenSymbol accepts once a token exists: BNB, or NAME-XXX with the tx-hash suffix.
+SUFFIXED_TOKEN_RE = re.compile(r"^(?:BNB(?:\.B)?|[A-Z0-9]{2,8}(?:\.B)?-[0-9A-F]{3}M?)$")
 
 
 class Msg(Protocol):
@@ -127,7 +129,8 @@ class Coin:
 
 def check_coin(coin: Coin, *, positive: bool = True) -> None:
     """A coin with a valid symbol and an int64 amount (> 0 when positive)."""
-    rule(not TOKEN_RE.fullmatch(coin.denom), AbciCode.INVALID_COINS, f"invalid coins: bad symbol {coin.denom!r}")
+    bad_symbol = not SUFFIXED_TOKEN_RE.fullmatch(coin.denom)
+    rule(bad_symbol, AbciCode.INVALID_COINS, f"invalid coins: bad symbol {coin.denom!r} (expected e.g. BNB, ABC-123)")
     low = 1 if positive else 0
     rule(
         not low <= coin.amount <= INT64_MAX,

@@ -35,7 +35,7 @@ def checksum_address(raw: bytes) -> str:
         raise InvalidInput(f"a BSC address holds {BSC_ADDRESS_LENGTH} bytes, not {len(raw)}")
     plain = raw.hex()
     digest = keccak.new(digest_bits=256, data=plain.encode()).hexdigest()
-    return "0x" + "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(plain, digest, strict=True))
+    return "0x" + "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(plain, digest[:40], strict=True))
 
 
 def bsc_address(text: str) -> str:

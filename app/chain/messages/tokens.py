@@ -14,8 +14,8 @@ from app.chain.messages.base import (
     MINI_TOKEN_MIN_AMOUNT,
     MINI_TOKEN_RE,
     NATIVE_TOKEN,
+    SUFFIXED_TOKEN_RE,
     TOKEN_MAX_TOTAL_SUPPLY,
-    TOKEN_RE,
     address_of,
     check_account,
     message_fields,
@@ -31,7 +31,7 @@ _DOT_B = ".B"
 def check_suffixed_symbol(symbol: str) -> None:
     """ValidateTokenSymbol: BNB, or NAME-XXX with a 3-hex-digit suffix (mini tokens end in M)."""
     rule(
-        not TOKEN_RE.fullmatch(symbol),
+        not SUFFIXED_TOKEN_RE.fullmatch(symbol),
         AbciCode.INVALID_COINS,
         f"invalid token symbol {symbol!r}: expected e.g. ABC-123",
     )
