@@ -91,3 +91,54 @@ def decode_fields(data: bytes, schema: dict[int, type]) -> dict[int, list[int | 
             raise DecodeError(f"field {number} has the wrong wire type")
         fields.setdefault(number, []).append(value)
     return fields
+
+
+Fields = dict[int, list[int | bytes]]
+
+
+def _single(fields: Fields, number: int) -> int | bytes | None:
+    values = fields.get(number, [])
+    if len(values) > 1:
+        raise DecodeError(f"field {number} repeated")
+    return values[0] if values else None
+
+
+def one_int(fields: Fields, number: int) -> int:
+    """The varint field `number` (0 when absent, as amino omits defaults)."""
+    value = _single(fields, number)
+    if value is None:
+        return 0
+    if not isinstance(value, int):
+        raise DecodeError(f"field {number} has the wrong wire type")
+    return value
+
+
+def one_bool(fields: Fields, number: int) -> bool:
+    """A bool field: a varint that must be 0 or 1."""
+    value = one_int(fields, number)
+    if value > 1:
+        raise DecodeError(f"field {number} is not a bool")
+    return value == 1
+
+
+def one_bytes(fields: Fields, number: int) -> bytes:
+    """The length-delimited field `number` (empty when absent)."""
+    value = _single(fields, number)
+    if value is None:
+        return b""
+    if not isinstance(value, bytes):
+        raise DecodeError(f"field {number} has the wrong wire type")
+    return value
+
+
+def many_bytes(fields: Fields, number: int) -> list[bytes]:
+    """Every occurrence of the repeated length-delimited field `number`."""
+    values = fields.get(number, [])
+    if not all(isinstance(v, bytes) for v in values):
+        raise DecodeError(f"field {number} has the wrong wire type")
+    return [v for v in values if isinstance(v, bytes)]
+
+
+def bool_field(number: int, value: bool) -> bytes:
+    """A bool field; false is the default and is omitted."""
+    return varint_field(number, 1 if value else 0)

@@ -6,7 +6,7 @@ from decimal import Context, Decimal, Inexact, InvalidOperation
 from app.chain.errors import InvalidInput
 
 DECIMALS = 8
-UNITS_PER_COIN = 10**DECIMALS
+UNITS_PER_COIN: int = 10**DECIMALS
 INT64_MAX = 2**63 - 1
 
 AmountLike = Decimal | int | str

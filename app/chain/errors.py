@@ -18,3 +18,15 @@ class InvalidKey(InvalidInput):
 
 class DecodeError(ChainError, ValueError):
     """Bytes that are not a well-formed Binance Chain transaction."""
+
+
+class RuleViolation(InvalidInput):
+    """A message that breaks one of the chain's own rules (its ValidateBasic).
+
+    `code` is the ABCI code the node answered with (app.chain.codes.AbciCode), so the devnet can
+    refuse the tx exactly as the chain did while the web layer shows the message, which names the rule.
+    """
+
+    def __init__(self, message: str, *, code: int) -> None:
+        super().__init__(message)
+        self.code = code

@@ -4,7 +4,17 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from app.chain.amino import bytes_field, decode_fields, read_uvarint, string_field, uvarint, varint_field
+from app.chain.amino import (
+    bytes_field,
+    decode_fields,
+    many_bytes,
+    one_bytes,
+    one_int,
+    read_uvarint,
+    string_field,
+    uvarint,
+    varint_field,
+)
 from app.chain.errors import DecodeError
 from app.chain.keys import SigningKey
 from app.chain.messages import Msg, decode_msg, encode_msg
@@ -110,32 +120,24 @@ def decode_tx(raw: bytes, hrp: str) -> SignedTx:
     if body[:4] != STDTX_PREFIX:
         raise DecodeError("not a StdTx")
     fields = decode_fields(body[4:], {1: bytes, 2: bytes, 3: bytes, 4: int, 5: bytes})
-    msgs, sigs = fields.get(1, []), fields.get(2, [])
+    msgs, sigs = many_bytes(fields, 1), many_bytes(fields, 2)
     if len(msgs) != 1 or len(sigs) != 1:
         raise DecodeError("expected exactly one message and one signature")
-    sig = decode_fields(sigs[0], {1: bytes, 2: bytes, 3: int, 4: int})  # type: ignore[arg-type]
-    pub = _single(sig, 1, b"")
+    sig = decode_fields(sigs[0], {1: bytes, 2: bytes, 3: int, 4: int})
+    pub = one_bytes(sig, 1)
     if pub[:4] != PUBKEY_PREFIX or len(pub) != 4 + 1 + 33 or pub[4] != 33:
         raise DecodeError("public key is not an amino secp256k1 key")
-    memo = _single(fields, 3, b"")
     try:
-        memo_text = memo.decode()
+        memo_text = one_bytes(fields, 3).decode()
     except UnicodeDecodeError:
         raise DecodeError("memo is not UTF-8") from None
     return SignedTx(
-        msg=decode_msg(msgs[0], hrp),  # type: ignore[arg-type]
+        msg=decode_msg(msgs[0], hrp),
         public_key=pub[5:],
-        signature=_single(sig, 2, b""),
-        account_number=_single(sig, 3, 0),
-        sequence=_single(sig, 4, 0),
+        signature=one_bytes(sig, 2),
+        account_number=one_int(sig, 3),
+        sequence=one_int(sig, 4),
         memo=memo_text,
-        source=_single(fields, 4, 0),
-        data=_single(fields, 5, b""),
+        source=one_int(fields, 4),
+        data=one_bytes(fields, 5),
     )
-
-
-def _single(fields: dict[int, list[int | bytes]], number: int, default: object) -> object:
-    values = fields.get(number, [])
-    if len(values) > 1:
-        raise DecodeError(f"field {number} repeated")
-    return values[0] if values else default

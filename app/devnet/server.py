@@ -83,7 +83,7 @@ def account_json(account: Account) -> dict[str, Any]:
         "sequence": account.sequence,
         "balances": balances,
         "public_key": list(account.public_key) if account.public_key is not None else None,
-        "flags": 0,
+        "flags": account.flags,
     }
 
 

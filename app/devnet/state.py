@@ -1,4 +1,4 @@
-"""The devnet ledger: accounts, balances, open orders, votes and committed txs, in memory.
+"""The devnet ledger: accounts, balances, orders, votes, tokens, locks, swaps and delegations, in memory.
 
 It checks a signed tx the way the Binance Chain node's ante handler and message handlers did
 (decode, signer, public key, account number, sequence, signature, message rules) and applies it
@@ -8,150 +8,82 @@ Deliberate simplifications, so the service can be exercised end to end without a
 - No fees: nothing is ever charged, so a balance moves only by what a message says.
 - No matching engine: GTE orders rest on the book until cancelled, IOC orders expire at once
   (their locked funds come straight back). Nothing ever trades.
-- One tx is one block: the height is the number of committed txs.
+- One tx is one block: the height is the number of committed txs (plus skip_blocks' empty ones);
+  the block time is the clock's time when the tx arrives.
+- Coins waiting in a time lock, a swap or a delegation are locked balances of who paid them in
+  (the chain held them in module accounts).
 
 No HTTP here: rejections carry the chain's ABCI code and the server picks the HTTP status.
+The state itself is plain data (app.devnet.records.LedgerState, on `ledger.state`).
 """
 
 import base64
+import hashlib
 import json
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import IntEnum
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from app.chain.address import decode_address, encode_address, key_hash
 from app.chain.amounts import INT64_MAX, UNITS_PER_COIN
-from app.chain.errors import DecodeError, InvalidInput
+from app.chain.errors import DecodeError, InvalidInput, RuleViolation
 from app.chain.keys import verify
 from app.chain.messages import (
-    ORDER_TYPE_LIMIT,
-    SIDE_BUY,
-    SIDE_SELL,
-    TIF_GTE,
-    TIF_IOC,
-    CancelOrder,
-    Coin,
-    InOut,
+    BSC_SIDE_CHAIN_ID,
+    NATIVE_TOKEN,
+    VALIDATOR_HRP,
     Msg,
-    NewOrder,
     Send,
-    TokenFreeze,
-    TokenUnfreeze,
-    Vote,
     check_pair_symbol,
     check_token_symbol,
-    signers,
 )
-from app.chain.tx import SignedTx, canonical_json, decode_tx, order_id, sign_bytes, tx_hash
+from app.chain.tx import SignedTx, canonical_json, decode_tx, sign_bytes, tx_hash
+from app.devnet import rules_stake
+from app.devnet.dispatch import fits_int64, handler_for
+from app.devnet.records import (
+    Account,
+    Balance,
+    Code,
+    CommittedTx,
+    LedgerState,
+    Order,
+    Params,
+    Swap,
+    TimeLockRecord,
+    Token,
+    TxContext,
+    TxRejected,
+)
+from app.devnet.rules_core import notional, split_pair
 
 DEFAULT_GENESIS_COINS: Mapping[str, int] = {"BNB": 1_000_000 * UNITS_PER_COIN, "ANN-457": 1_000_000 * UNITS_PER_COIN}
 DEFAULT_PAIR = "ANN-457_BNB"
 DEFAULT_PROPOSALS = 10
+# Two side-chain validators, so delegating and redelegating work out of the box.
+DEFAULT_VALIDATORS = tuple(
+    encode_address(VALIDATOR_HRP, hashlib.sha256(f"devnet validator {i}".encode()).digest()[:20]) for i in (1, 2)
+)
 MAX_MEMO_BYTES = 100  # the node compares Go's len(memo): UTF-8 bytes, not characters
 MAX_TX_BYTES = 1 << 20
 
-
-class Code(IntEnum):
-    """ABCI codes the node returned (codespace << 16 | code), from bnc-cosmos-sdk and bnb-chain/node."""
-
-    TX_DECODE = 65538  # root 2
-    INVALID_SEQUENCE = 65539  # root 3: bad sequence or account number
-    UNAUTHORIZED = 65540  # root 4: signature verification failed, wrong number of signers
-    INVALID_PUBKEY = 65544  # root 8
-    UNKNOWN_ADDRESS = 65545  # root 9: the ante handler's GetSignerAcc on a never-funded signer
-    # root 10, ErrInsufficientCoins: what bank send, order locking and (un)freeze all returned.
-    # PROTOCOL.md says 65541 (root 5, ErrInsufficientFunds), which the node only used for fees.
-    INSUFFICIENT_COINS = 65546
-    INVALID_COINS = 65547  # root 11
-    MEMO_TOO_LARGE = 65548  # root 12
-    INVALID_MEMO = 65552
-    NO_INPUTS = 131173  # bank (codespace 2) 101
-    NO_OUTPUTS = 131174  # bank 102
-    UNKNOWN_PROPOSAL = 327681  # gov (codespace 5) 1
-    INVALID_ORDER_PARAM = 393617  # dex (codespace 6) 401: bad id, pair, price, quantity...
-    ORDER_NOT_FOUND = 393621  # dex 405 CodeFailLocateOrderToCancel
-    DUPLICATED_ORDER = 393622  # dex 406
-
-
-class TxRejected(Exception):
-    """The node refused a tx; nothing in the ledger changed."""
-
-    def __init__(self, code: Code, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(slots=True)
-class Balance:
-    """Amounts of one token, in units of 1e-8."""
-
-    free: int = 0
-    locked: int = 0
-    frozen: int = 0
-
-    def is_empty(self) -> bool:
-        """True when the account holds none of this token in any state."""
-        return not (self.free or self.locked or self.frozen)
-
-
-@dataclass(slots=True)
-class Account:
-    """One address's signing state and balances."""
-
-    address: str
-    account_number: int
-    sequence: int = 0
-    public_key: bytes | None = None
-    balances: dict[str, Balance] = field(default_factory=dict)
-
-    def balance(self, symbol: str) -> Balance:
-        """The balance of symbol, created empty on first use."""
-        return self.balances.setdefault(symbol, Balance())
-
-    def free(self, symbol: str) -> int:
-        """Free units of symbol (0 if never held), without creating an entry."""
-        entry = self.balances.get(symbol)
-        return entry.free if entry else 0
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    """A resting limit order and what it locked."""
-
-    id: str
-    sender: str
-    symbol: str
-    side: int
-    price: int
-    quantity: int
-    timeinforce: int
-    tx_hash: str
-    height: int
-    locked_symbol: str
-    locked_amount: int
-
-
-@dataclass(frozen=True, slots=True)
-class CommittedTx:
-    """A tx the ledger accepted, with its hash, height and result data."""
-
-    hash: str
-    height: int
-    tx: SignedTx
-    data: str
-
-
-def split_pair(pair: str) -> tuple[str, str]:
-    """BASE_QUOTE -> (BASE, QUOTE)."""
-    base, _, quote = pair.partition("_")
-    return base, quote
-
-
-def notional(price: int, quantity: int) -> int:
-    """The quote amount a buy locks: price * quantity / 1e8, rounded down as the node did."""
-    return price * quantity // UNITS_PER_COIN
+__all__ = [
+    "DEFAULT_GENESIS_COINS",
+    "DEFAULT_PAIR",
+    "DEFAULT_PROPOSALS",
+    "DEFAULT_VALIDATORS",
+    "MAX_MEMO_BYTES",
+    "MAX_TX_BYTES",
+    "Account",
+    "Balance",
+    "Code",
+    "CommittedTx",
+    "Ledger",
+    "Order",
+    "TxRejected",
+    "default_pairs",
+    "notional",
+    "split_pair",
+]
 
 
 class Ledger:
@@ -170,6 +102,9 @@ class Ledger:
         genesis_coins: Mapping[str, int] | None = None,
         pairs: Sequence[str] | None = None,
         proposals: int = DEFAULT_PROPOSALS,
+        validators: Sequence[str] = DEFAULT_VALIDATORS,
+        side_chain_id: str = BSC_SIDE_CHAIN_ID,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         coins = dict(DEFAULT_GENESIS_COINS if genesis_coins is None else genesis_coins)
         _check_genesis_coins(coins)
@@ -179,11 +114,20 @@ class Ledger:
         self.hrp = hrp
         self.pairs = frozenset(check_pair_symbol(p) for p in (pairs if pairs is not None else default_pairs(coins)))
         self.proposals = proposals
-        self._accounts: dict[str, Account] = {}
-        self._orders: dict[tuple[str, str], Order] = {}  # (symbol, id) -> open order
-        self._votes: dict[int, dict[str, int]] = {}
-        self._txs: dict[str, CommittedTx] = {}
+        self.params = Params(
+            chain_id=chain_id,
+            hrp=hrp,
+            pairs=self.pairs,
+            proposals=proposals,
+            side_chain_id=side_chain_id,
+            validators=frozenset(encode_address(VALIDATOR_HRP, decode_address(v, VALIDATOR_HRP)) for v in validators),
+        )
+        self.state = LedgerState()
+        self._clock = clock
         self._lock = threading.Lock()
+        for symbol in coins:
+            bound = symbol == NATIVE_TOKEN  # BNB is bound to its BSC contract; genesis tokens are not
+            self.state.tokens[symbol] = Token(symbol, symbol, owner="", total_supply=0, bound_to_bsc=bound)
         for address in dict.fromkeys(self.normalize(a) for a in genesis):  # each address funded once
             self._fund(address, coins)
 
@@ -191,8 +135,12 @@ class Ledger:
 
     @property
     def height(self) -> int:
-        """Number of committed txs (one tx per block)."""
-        return len(self._txs)
+        """Number of blocks: one per committed tx, plus those skip_blocks added."""
+        return self.state.height
+
+    def now(self) -> int:
+        """The block time of the next tx (unix seconds)."""
+        return int(self._clock())
 
     def normalize(self, address: str) -> str:
         """Canonical lower-case bech32 of address under this chain's hrp; InvalidInput otherwise."""
@@ -201,13 +149,13 @@ class Ledger:
     def account(self, address: str) -> Account | None:
         """The account at address, or None if it was never funded or the address is invalid."""
         try:
-            return self._accounts.get(self.normalize(address))
+            return self.state.accounts.get(self.normalize(address))
         except InvalidInput:
             return None
 
     def tx(self, hash_hex: str) -> CommittedTx | None:
         """A committed tx by its hash (any case)."""
-        return self._txs.get(hash_hex.upper())
+        return self.state.txs.get(hash_hex.upper())
 
     def open_orders(self, address: str) -> list[Order]:
         """Open orders of address, oldest first."""
@@ -215,26 +163,52 @@ class Ledger:
             owner = self.normalize(address)
         except InvalidInput:
             return []
-        return [o for o in self._orders.values() if o.sender == owner]
+        return [o for o in self.state.orders.values() if o.sender == owner]
 
     def vote(self, proposal_id: int, voter: str) -> int | None:
         """The option (1..4) voter chose on proposal_id, if any."""
-        return self._votes.get(proposal_id, {}).get(voter)
+        return self.state.votes.get(proposal_id, {}).get(voter)
+
+    def token(self, symbol: str) -> Token | None:
+        """A token by symbol (genesis coins and issued tokens)."""
+        return self.state.tokens.get(symbol)
+
+    def swap(self, swap_id_hex: str) -> Swap | None:
+        """An atomic swap by its id (hex, any case)."""
+        return self.state.swaps.get(swap_id_hex.lower())
+
+    def time_locks(self, address: str) -> dict[int, TimeLockRecord]:
+        """The open time locks of address, by id."""
+        return dict(self.state.time_locks.get(address, {}))
+
+    def delegations(self, address: str) -> dict[str, int]:
+        """What address has delegated, per validator."""
+        return dict(self.state.delegations.get(address, {}))
 
     # ---- writes ----
 
     def broadcast(self, raw: bytes) -> CommittedTx:
         """Check and apply signed tx bytes; TxRejected (with nothing changed) if the node would refuse them."""
         with self._lock:
+            now = self.now()
+            rules_stake.mature_unbondings(self.state, now)
             tx = self._decode(raw)
             account = self._authenticate(tx)
             digest = tx_hash(raw)
-            data = self._apply(tx, account, digest)
+            data = self._apply(tx, account, TxContext(self.params, self.height + 1, now, digest, tx.sequence, tx.memo))
             account.sequence += 1
             account.public_key = tx.public_key
             committed = CommittedTx(hash=digest, height=self.height + 1, tx=tx, data=data)
-            self._txs[digest] = committed
+            self.state.txs[digest] = committed
             return committed
+
+    def skip_blocks(self, count: int) -> int:
+        """Add `count` empty blocks (for tests of swap expiry); return the new height."""
+        if count < 0:
+            raise ValueError("count must be >= 0")
+        with self._lock:
+            self.state.empty_blocks += count
+            return self.height
 
     def bump_sequence(self, address: str, by: int = 1) -> int:
         """Advance address's sequence by `by`, as if another client had used the key; return the new one.
@@ -265,17 +239,10 @@ class Ledger:
         return sequence
 
     def _fund(self, address: str, coins: Mapping[str, int]) -> None:
-        account = self._get_or_create(address)
+        account = self.state.get_or_create(address)
         for symbol, amount in coins.items():
             account.balance(symbol).free += amount
-
-    def _get_or_create(self, address: str) -> Account:
-        account = self._accounts.get(address)
-        if account is None:
-            # Account numbers follow creation order, so the first genesis account is number 0.
-            account = Account(address=address, account_number=len(self._accounts))
-            self._accounts[address] = account
-        return account
+            self.state.tokens[symbol].total_supply += amount
 
     # ---- ante handler ----
 
@@ -286,13 +253,13 @@ class Ledger:
             tx = decode_tx(raw, self.hrp)
         except (DecodeError, InvalidInput):
             raise TxRejected(Code.TX_DECODE, "tx parse error") from None
-        if not _fits_int64(tx):
+        if not fits_int64(tx):
             raise TxRejected(Code.TX_DECODE, "tx parse error")
         return tx
 
     def _authenticate(self, tx: SignedTx) -> Account:
         signer = self._single_signer(tx.msg)
-        account = self._accounts.get(signer)
+        account = self.state.accounts.get(signer)
         if account is None:
             raise TxRejected(Code.UNKNOWN_ADDRESS, f"account {signer} does not exist")
         # The key in the signature must be the one the signer's address commits to.
@@ -312,7 +279,7 @@ class Ledger:
     def _single_signer(msg: Msg) -> str:
         if isinstance(msg, Send) and not msg.inputs:
             raise TxRejected(Code.NO_INPUTS, "no inputs to send transaction")
-        found = signers(msg)
+        found = msg.signers()
         if len(found) != 1:
             raise TxRejected(Code.UNAUTHORIZED, f"wrong number of signers: expected {len(found)}, got 1 signature")
         return found[0]
@@ -343,22 +310,15 @@ class Ledger:
 
     # ---- message handlers (check everything, then write) ----
 
-    def _apply(self, tx: SignedTx, account: Account, digest: str) -> str:
+    def _apply(self, tx: SignedTx, account: Account, ctx: TxContext) -> str:
         self._check_memo(tx)
-        msg = tx.msg
-        if isinstance(msg, NewOrder):
-            return self._new_order(msg, account, tx.sequence, digest)
-        if isinstance(msg, CancelOrder):
-            return self._cancel_order(msg, account)
-        if isinstance(msg, Send):
-            return self._send(msg, account)
-        if isinstance(msg, TokenUnfreeze):  # before TokenFreeze: TokenUnfreeze subclasses it
-            return self._unfreeze(msg, account)
-        if isinstance(msg, TokenFreeze):
-            return self._freeze(msg, account)
-        if isinstance(msg, Vote):
-            return self._vote(msg, account)
-        raise TxRejected(Code.TX_DECODE, "tx parse error")  # decode_msg knows no other type
+        handler, validate = handler_for(tx.msg)
+        if validate:
+            try:
+                tx.msg.validate()
+            except RuleViolation as exc:
+                raise TxRejected(Code(exc.code), str(exc)) from None
+        return handler(self.state, ctx, tx.msg, account)
 
     @staticmethod
     def _check_memo(tx: SignedTx) -> None:
@@ -366,109 +326,6 @@ class Ledger:
             raise TxRejected(Code.MEMO_TOO_LARGE, f"memo too large: at most {MAX_MEMO_BYTES} bytes")
         if tx.memo and not isinstance(tx.msg, Send):
             raise TxRejected(Code.INVALID_MEMO, "invalid memo: only transfers may carry a memo")
-
-    def _new_order(self, msg: NewOrder, account: Account, sequence: int, digest: str) -> str:
-        locked_symbol, amount = self._check_order(msg, sequence)
-        if (msg.symbol, msg.id) in self._orders:
-            raise TxRejected(Code.DUPLICATED_ORDER, f"Duplicated order [{msg.id}] on symbol [{msg.symbol}]")
-        if account.free(locked_symbol) < amount:
-            raise TxRejected(Code.INSUFFICIENT_COINS, f"insufficient funds: do not have enough {locked_symbol} to lock")
-        data = json.dumps({"order_id": msg.id}, separators=(",", ":"))
-        if msg.timeinforce == TIF_IOC:
-            return data  # no matching engine: an IOC order expires at once and its lock is released
-        balance = account.balance(locked_symbol)
-        balance.free -= amount
-        balance.locked += amount
-        self._orders[(msg.symbol, msg.id)] = Order(
-            id=msg.id,
-            sender=msg.sender,
-            symbol=msg.symbol,
-            side=msg.side,
-            price=msg.price,
-            quantity=msg.quantity,
-            timeinforce=msg.timeinforce,
-            tx_hash=digest,
-            height=self.height + 1,
-            locked_symbol=locked_symbol,
-            locked_amount=amount,
-        )
-        return data
-
-    def _check_order(self, msg: NewOrder, sequence: int) -> tuple[str, int]:
-        """Validate a new order; return the symbol and amount it locks."""
-        expected = order_id(decode_address(msg.sender), sequence)
-        if msg.id != expected:
-            raise TxRejected(Code.INVALID_ORDER_PARAM, f"invalid order id: expected `{expected}`")
-        if msg.symbol not in self.pairs:
-            raise TxRejected(Code.INVALID_ORDER_PARAM, f"trading pair not found: {msg.symbol}")
-        _check_order_fields(msg)
-        base, quote = split_pair(msg.symbol)
-        if msg.side == SIDE_SELL:
-            return base, msg.quantity
-        amount = notional(msg.price, msg.quantity)
-        if amount > INT64_MAX:
-            raise TxRejected(Code.INVALID_ORDER_PARAM, "notional value of the order is too large (cannot fit in int64)")
-        if amount == 0:
-            raise TxRejected(Code.INVALID_ORDER_PARAM, "notional value of the order is too small")
-        return quote, amount
-
-    def _cancel_order(self, msg: CancelOrder, account: Account) -> str:
-        order = self._orders.get((msg.symbol, msg.refid))
-        if order is None:
-            raise TxRejected(Code.ORDER_NOT_FOUND, f"Failed to find order [{msg.refid}]")
-        if order.sender != msg.sender:
-            raise TxRejected(Code.ORDER_NOT_FOUND, f"Order [{msg.refid}] does not belong to transaction sender")
-        balance = account.balance(order.locked_symbol)
-        balance.locked -= order.locked_amount
-        balance.free += order.locked_amount
-        del self._orders[(msg.symbol, msg.refid)]
-        return ""
-
-    def _send(self, msg: Send, account: Account) -> str:
-        if not msg.outputs:
-            raise TxRejected(Code.NO_OUTPUTS, "no outputs to send transaction")
-        for side in (*msg.inputs, *msg.outputs):
-            _check_coins(side)
-        totals = _coin_totals(msg.inputs)
-        if totals != _coin_totals(msg.outputs):
-            raise TxRejected(Code.INVALID_COINS, "inputs and outputs don't match")
-        for denom, amount in totals.items():
-            if account.free(denom) < amount:
-                raise TxRejected(
-                    Code.INSUFFICIENT_COINS, f"insufficient funds: {account.free(denom)}{denom} < {amount}{denom}"
-                )
-        for denom, amount in totals.items():
-            account.balance(denom).free -= amount
-        for output in msg.outputs:
-            receiver = self._get_or_create(output.address)
-            for coin in output.coins:
-                receiver.balance(coin.denom).free += coin.amount
-        return ""
-
-    def _freeze(self, msg: TokenFreeze, account: Account) -> str:
-        _check_token_amount(msg)
-        if account.free(msg.symbol) < msg.amount:
-            raise TxRejected(Code.INSUFFICIENT_COINS, "insufficient funds: do not have enough token to freeze")
-        balance = account.balance(msg.symbol)
-        balance.free -= msg.amount
-        balance.frozen += msg.amount
-        return ""
-
-    def _unfreeze(self, msg: TokenUnfreeze, account: Account) -> str:
-        _check_token_amount(msg)
-        balance = account.balances.get(msg.symbol)
-        if balance is None or balance.frozen < msg.amount:
-            raise TxRejected(Code.INSUFFICIENT_COINS, "insufficient funds: do not have enough token to unfreeze")
-        balance.frozen -= msg.amount
-        balance.free += msg.amount
-        return ""
-
-    def _vote(self, msg: Vote, account: Account) -> str:
-        if not 1 <= msg.proposal_id <= self.proposals:
-            raise TxRejected(Code.UNKNOWN_PROPOSAL, f"Unknown proposal with id {msg.proposal_id}")
-        # A second vote by the same voter replaces the first, as in cosmos gov.
-        self._votes.setdefault(msg.proposal_id, {})[account.address] = msg.option
-        return ""
 
 
 # ---- helpers without state ----
@@ -486,69 +343,3 @@ def _check_genesis_coins(coins: Mapping[str, int]) -> None:
         check_token_symbol(symbol)
         if not 0 < amount <= INT64_MAX:
             raise ValueError(f"genesis amount of {symbol} must be between 1 and 2^63 - 1 units")
-
-
-def _fits_int64(tx: SignedTx) -> bool:
-    """The node decodes these fields as int64: larger varints are not a valid tx."""
-    msg = tx.msg
-    numbers = [tx.account_number, tx.sequence, tx.source]
-    if isinstance(msg, NewOrder):
-        numbers += [msg.price, msg.quantity, msg.side, msg.ordertype, msg.timeinforce]
-    elif isinstance(msg, Send):
-        numbers += [c.amount for side in (*msg.inputs, *msg.outputs) for c in side.coins]
-    elif isinstance(msg, TokenFreeze):
-        numbers.append(msg.amount)
-    elif isinstance(msg, Vote):
-        numbers.append(msg.proposal_id)
-    return all(n <= INT64_MAX for n in numbers)
-
-
-def _check_order_fields(msg: NewOrder) -> None:
-    problems = {
-        "ordertype must be 2 (limit)": msg.ordertype != ORDER_TYPE_LIMIT,
-        "side must be 1 (buy) or 2 (sell)": msg.side not in (SIDE_BUY, SIDE_SELL),
-        "timeinforce must be 1 (GTE) or 3 (IOC)": msg.timeinforce not in (TIF_GTE, TIF_IOC),
-        "price must be positive": msg.price <= 0,
-        "quantity must be positive": msg.quantity <= 0,
-    }
-    for problem, failed in problems.items():
-        if failed:
-            raise TxRejected(Code.INVALID_ORDER_PARAM, f"Invalid order parameter value - {problem}")
-
-
-def _check_coins(side: InOut) -> None:
-    """Non-empty, valid symbols, positive amounts, denoms sorted and unique (sdk.Coins.IsValid)."""
-    coins = side.coins
-    if not coins:
-        raise TxRejected(Code.INVALID_COINS, f"invalid coins: {side.address} moves no coins")
-    denoms = [c.denom for c in coins]
-    if denoms != sorted(set(denoms)):
-        raise TxRejected(Code.INVALID_COINS, "invalid coins: denoms must be sorted and unique")
-    for coin in coins:
-        _check_coin(coin)
-
-
-def _check_coin(coin: Coin) -> None:
-    try:
-        check_token_symbol(coin.denom)
-    except InvalidInput:
-        raise TxRejected(Code.INVALID_COINS, f"invalid coins: bad denom {coin.denom!r}") from None
-    if coin.amount <= 0:
-        raise TxRejected(Code.INVALID_COINS, f"invalid coins: {coin.denom} amount must be positive")
-
-
-def _coin_totals(sides: Sequence[InOut]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for side in sides:
-        for coin in side.coins:
-            totals[coin.denom] = totals.get(coin.denom, 0) + coin.amount
-    return totals
-
-
-def _check_token_amount(msg: TokenFreeze) -> None:
-    try:
-        check_token_symbol(msg.symbol)
-    except InvalidInput:
-        raise TxRejected(Code.INVALID_COINS, f"invalid coins: bad symbol {msg.symbol!r}") from None
-    if msg.amount <= 0:
-        raise TxRejected(Code.INVALID_COINS, "invalid coins: amount must be positive")

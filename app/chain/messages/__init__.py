@@ -1,0 +1,156 @@
+"""The chain messages the service signs: sign-bytes JSON, amino encoding, decoding and ValidateBasic.
+
+One module per chain module (dex, bank, tokens, gov, timelock, swap, bridge, stake, account); every
+public name is re-exported here, so `from app.chain.messages import X` works for all of them.
+Amino names, field order and rules are the chain's own: each module cites its source file.
+"""
+
+from collections.abc import Callable
+
+from app.chain.errors import DecodeError
+from app.chain.messages.account import TRANSFER_MEMO_CHECKER_FLAG, UINT64_MAX, SetAccountFlags
+from app.chain.messages.bank import InOut, Send, coin_totals
+from app.chain.messages.base import (
+    MINI_TOKEN_RE,
+    NATIVE_TOKEN,
+    PAIR_RE,
+    TOKEN_MAX_TOTAL_SUPPLY,
+    TOKEN_RE,
+    VALIDATOR_HRP,
+    Coin,
+    Msg,
+    check_pair_symbol,
+    check_token_symbol,
+    checked,
+    encode_msg,
+    sorted_coins,
+)
+from app.chain.messages.bridge import MIN_EXPIRE_SECONDS, TransferOut, bsc_address, checksum_address
+from app.chain.messages.dex import (
+    ORDER_ID_RE,
+    ORDER_TYPE_LIMIT,
+    SIDE_BUY,
+    SIDE_SELL,
+    TIF_GTE,
+    TIF_IOC,
+    CancelOrder,
+    NewOrder,
+)
+from app.chain.messages.gov import VOTE_OPTIONS, Vote
+from app.chain.messages.stake import (
+    BSC_SIDE_CHAIN_ID,
+    SideChainDelegate,
+    SideChainRedelegate,
+    SideChainUndelegate,
+)
+from app.chain.messages.swap import (
+    HTLT,
+    MAX_HEIGHT_SPAN,
+    MIN_HEIGHT_SPAN,
+    ClaimHTLT,
+    DepositHTLT,
+    RefundHTLT,
+    random_number_hash,
+    swap_id,
+)
+from app.chain.messages.timelock import MIN_LOCK_SECONDS, TimeLock, TimeRelock, TimeUnlock
+from app.chain.messages.tokens import Burn, Issue, Mint, TokenFreeze, TokenUnfreeze
+
+MESSAGE_TYPES: tuple[type, ...] = (
+    NewOrder,
+    CancelOrder,
+    Send,
+    TokenFreeze,
+    TokenUnfreeze,
+    Vote,
+    TransferOut,
+    TimeLock,
+    TimeUnlock,
+    TimeRelock,
+    HTLT,
+    DepositHTLT,
+    ClaimHTLT,
+    RefundHTLT,
+    Issue,
+    Mint,
+    Burn,
+    SideChainDelegate,
+    SideChainRedelegate,
+    SideChainUndelegate,
+    SetAccountFlags,
+)
+_DECODERS: dict[bytes, Callable[[bytes, str], Msg]] = {cls.TYPE_PREFIX: cls.decode for cls in MESSAGE_TYPES}  # type: ignore[attr-defined]
+
+
+def decode_msg(data: bytes, hrp: str) -> Msg:
+    """Rebuild a message from its amino bytes (type prefix included)."""
+    decoder = _DECODERS.get(data[:4])
+    if decoder is None:
+        raise DecodeError(f"unknown message type prefix {data[:4].hex().upper()}")
+    return decoder(data[4:], hrp)
+
+
+def signers(msg: Msg) -> list[str]:
+    """The addresses that must sign msg (the chain's GetSigners)."""
+    return msg.signers()
+
+
+__all__ = [
+    "BSC_SIDE_CHAIN_ID",
+    "HTLT",
+    "MAX_HEIGHT_SPAN",
+    "MESSAGE_TYPES",
+    "MINI_TOKEN_RE",
+    "MIN_EXPIRE_SECONDS",
+    "MIN_HEIGHT_SPAN",
+    "MIN_LOCK_SECONDS",
+    "NATIVE_TOKEN",
+    "ORDER_ID_RE",
+    "ORDER_TYPE_LIMIT",
+    "PAIR_RE",
+    "SIDE_BUY",
+    "SIDE_SELL",
+    "TIF_GTE",
+    "TIF_IOC",
+    "TOKEN_MAX_TOTAL_SUPPLY",
+    "TOKEN_RE",
+    "TRANSFER_MEMO_CHECKER_FLAG",
+    "UINT64_MAX",
+    "VALIDATOR_HRP",
+    "VOTE_OPTIONS",
+    "Burn",
+    "CancelOrder",
+    "ClaimHTLT",
+    "Coin",
+    "DepositHTLT",
+    "InOut",
+    "Issue",
+    "Mint",
+    "Msg",
+    "NewOrder",
+    "RefundHTLT",
+    "Send",
+    "SetAccountFlags",
+    "SideChainDelegate",
+    "SideChainRedelegate",
+    "SideChainUndelegate",
+    "TimeLock",
+    "TimeRelock",
+    "TimeUnlock",
+    "TokenFreeze",
+    "TokenUnfreeze",
+    "TransferOut",
+    "Vote",
+    "bsc_address",
+    "check_pair_symbol",
+    "check_token_symbol",
+    "checked",
+    "checksum_address",
+    "coin_totals",
+    "decode_msg",
+    "encode_msg",
+    "random_number_hash",
+    "signers",
+    "sorted_coins",
+    "swap_id",
+]
