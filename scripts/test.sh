@@ -14,4 +14,5 @@ fi
 export CHECKOV="$PWD/.venv-checkov/bin/checkov"
 ruff check .
 ruff format --check .
+mypy  # strict, over app/ (pyproject.toml)
 python -m pytest "$@"

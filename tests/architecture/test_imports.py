@@ -83,8 +83,6 @@ def test_app_keeps_a_handful_of_top_level_modules_and_small_files() -> None:
     assert len(top) <= 8, top
     for path in _modules():
         lines = len(path.read_text().splitlines())
-        if path.relative_to(APP).as_posix() == "devnet/state.py":  # split by the devnet work now in review
-            continue
         assert lines <= 400, f"{path.relative_to(APP)} has {lines} lines"
 
 
