@@ -65,6 +65,19 @@ def der_to_compact(der: bytes) -> bytes:
     return compact_low_s(*split_der(der))
 
 
+def checked_compact(r: int, s: int, *, public_key: bytes, digest: bytes) -> bytes:
+    """The low-S compact signature, verified against the wallet's key before anyone can send it.
+
+    A backend that signs with another key (a re-pointed alias, a wrong object) or hashes twice gives
+    a 503 here instead of a tx the chain rejects.
+    """
+    signature = compact_low_s(r, s)
+    der = coincurve.ecdsa.cdata_to_der(coincurve.ecdsa.deserialize_compact(signature))
+    if not coincurve.PublicKey(public_key).verify(der, digest, hasher=None):
+        raise KeyFormatError("the backend's signature does not verify against the wallet's public key")
+    return signature
+
+
 def curve_name(ec_params: bytes) -> str:
     """The named curve (OID as dotted text, or its asn1crypto name) of DER ECParameters."""
     try:

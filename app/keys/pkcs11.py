@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import coincurve
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11
@@ -24,7 +23,7 @@ from app.keys.base import KeyBackendUnavailable, KeySetupError
 from app.keys.ecdsa import (
     KeyFormatError,
     check_secp256k1,
-    compact_low_s,
+    checked_compact,
     curve_name,
     is_high_s,
     public_key_from_ec_point,
@@ -172,9 +171,10 @@ def _public_key(session: Any, label: str) -> tuple[Any, bytes]:
 def _self_test(key: Any, public_key: bytes, label: str) -> None:
     """One signature at start-up: the private key must be the public key object's pair."""
     r, s = split_raw(key.sign(_SELF_TEST_DIGEST, mechanism=Mechanism.ECDSA))
-    der = coincurve.ecdsa.cdata_to_der(coincurve.ecdsa.deserialize_compact(compact_low_s(r, s)))
-    if not coincurve.PublicKey(public_key).verify(der, _SELF_TEST_DIGEST, hasher=None):
-        raise Refused(f"private key '{label}' does not match the public key object of the same label")
+    try:
+        checked_compact(r, s, public_key=public_key, digest=_SELF_TEST_DIGEST)
+    except KeyFormatError:
+        raise Refused(f"private key '{label}' does not match the public key object of the same label") from None
 
 
 def _close_all(sessions: list[Any]) -> None:
@@ -246,7 +246,7 @@ class Pkcs11KeySource:
         raw = await self._call(partial(self._sign_blocking, digest))
         try:
             r, s = split_raw(raw)
-            signature = compact_low_s(r, s)
+            signature = checked_compact(r, s, public_key=self.public_key, digest=digest)
         except KeyFormatError as exc:
             raise unavailable(self.wallet_name, str(exc)) from None
         self.high_s_normalized += is_high_s(s)
