@@ -27,9 +27,14 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     """Register `keys create` and `keys import` (`keys show --config` is added by the app's CLI)."""
     keys = sub.add_parser("keys", help="keys kept in an HSM (PKCS#11): create or import them")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
-    create = keys_sub.add_parser("create", help="generate a secp256k1 key pair inside a PKCS#11 token")
+    # allow_abbrev=False: "--pin 1234" must be an error, not an abbreviation of --pin-env.
+    create = keys_sub.add_parser(
+        "create", help="generate a secp256k1 key pair inside a PKCS#11 token", allow_abbrev=False
+    )
     _token_arguments(create)
-    imports = keys_sub.add_parser("import", help="import a hex key or a mnemonic's key into a PKCS#11 token")
+    imports = keys_sub.add_parser(
+        "import", help="import a hex key or a mnemonic's key into a PKCS#11 token", allow_abbrev=False
+    )
     _token_arguments(imports)
     imports.add_argument("--from-mnemonic", action="store_true", help="read a BIP39 mnemonic instead of a hex key")
     imports.add_argument("--account-index", type=int, default=0, help="m/44'/714'/0'/0/N (with --from-mnemonic)")

@@ -43,6 +43,7 @@ class Refused(Exception):
 @dataclass
 class _Login:
     pin_digest: bytes
+    session: Any  # the session that logged in; closing it logs the whole token out (C_Logout)
     users: int
 
 
@@ -122,28 +123,49 @@ def _pin_digest(pin: str) -> bytes:
     return hashlib.sha256(pin.encode()).digest()
 
 
-def _login(module: Module, token: Any, pin: str) -> Any:
-    """The first session of this source, logged in (once per token and process) with pin."""
+def _login(module: Module, token: Any, pin: str) -> None:
+    """Log the token in once per process; the wallets' own sessions are opened without the PIN."""
     label = token.label
     login = module.logins.get(label)
     if login is not None:
         # Another wallet logged this token in already; its PIN must be this one, or this config is wrong.
         if not hmac.compare_digest(login.pin_digest, _pin_digest(pin)):
             raise p11.PinIncorrect()
-        session = token.open()
         login.users += 1
-        return session
-    session = token.open(user_pin=pin)
-    module.logins[label] = _Login(_pin_digest(pin), 1)
-    return session
+        return
+    # Login state is per application and token: this one session holds it for every wallet's sessions,
+    # and it is closed (logging out) only when the last wallet on the token closes.
+    module.logins[label] = _Login(_pin_digest(pin), token.open(user_pin=pin), 1)
 
 
 def _logout(module: Module, token_label: str) -> None:
     login = module.logins.get(token_label)
     if login is not None:
         login.users -= 1
-        if login.users <= 0:  # the token logs out by itself when its application's last session closes
+        if login.users <= 0:
             del module.logins[token_label]
+            _close_all([login.session])
+
+
+def find_token(lib: Any, label: str) -> Any:
+    """The one token labelled label; a slot whose token cannot be read is skipped, not fatal.
+
+    (python-pkcs11's get_token stops at the first unreadable slot, e.g. a token removed meanwhile,
+    which would stop every other wallet's start-up.)
+    """
+    found = []
+    for slot in lib.get_slots(token_present=True):
+        try:
+            token = slot.get_token()
+        except p11.PKCS11Error:
+            continue
+        if token.label == label:
+            found.append(token)
+    if not found:
+        raise p11.NoSuchToken()
+    if len(found) > 1:
+        raise p11.MultipleTokensReturned()
+    return found[0]
 
 
 def _find_private_key(session: Any, label: str) -> Any:
@@ -189,10 +211,11 @@ def _open_blocking(module: Module, settings: Pkcs11Settings, pool_size: int) -> 
     """Token, login, sessions, key and checks; runs on a worker thread under the module lock."""
     label, token_label = settings.key_label, settings.token_label
     with module.lock:
-        token = module.lib.get_token(token_label=token_label)
-        sessions = [_login(module, token, settings.pin.get_secret_value())]
+        token = find_token(module.lib, token_label)
+        _login(module, token, settings.pin.get_secret_value())
+        sessions: list[Any] = []
         try:
-            sessions += [token.open() for _ in range(pool_size - 1)]
+            sessions += [token.open() for _ in range(pool_size)]
             keys = [_find_private_key(session, label) for session in sessions]
             _check_private_key(keys[0], label)
             public_object, public_key = _public_key(sessions[0], label)

@@ -14,7 +14,7 @@ from pkcs11 import exceptions as p11
 from pkcs11.util.ec import encode_named_curve_parameters
 
 from app.keys.ecdsa import SECP256K1_OID, public_key_from_ec_point
-from app.keys.pkcs11 import Refused, load_module, reason
+from app.keys.pkcs11 import Refused, find_token, load_module, reason
 
 SECP256K1_PARAMS = encode_named_curve_parameters(SECP256K1_OID)
 
@@ -34,7 +34,7 @@ _PUBLIC_KEY_POLICY: dict[Attribute, Any] = {Attribute.TOKEN: True, Attribute.PRI
 def admin_session(module_path: str, token_label: str, pin: str) -> Any:
     """A read-write session logged in as the user; Refused with the reason (never the PIN)."""
     try:
-        token = load_module(module_path).lib.get_token(token_label=token_label)
+        token = find_token(load_module(module_path).lib, token_label)
         return token.open(rw=True, user_pin=pin)
     except p11.PKCS11Error as exc:
         raise Refused(reason(exc, token_label=token_label)) from None
