@@ -175,4 +175,5 @@ async def open_aws_kms(settings: AwsKmsSettings, *, wallet_name: str) -> KmsKeyS
     except KeyBackendUnavailable as exc:
         await source.aclose()
         raise _setup_error(wallet_name, exc) from None
+    source.high_s_normalized = 0  # count the wallet's signatures only
     return source

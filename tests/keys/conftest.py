@@ -80,7 +80,12 @@ class SoftHsm:
     def settings(self, label: str, *, token_label: str = MAIN_TOKEN, **changes: Any) -> Any:
         from app.keys.settings import Pkcs11Settings
 
-        values = {"module": self.module, "token_label": token_label, "key_label": label, "pin": self.pins.get(token_label, "some-pin-0000")}
+        values = {
+            "module": self.module,
+            "token_label": token_label,
+            "key_label": label,
+            "pin": self.pins.get(token_label, "some-pin-0000"),
+        }
         return Pkcs11Settings.model_validate({**values, **changes})
 
 
