@@ -35,7 +35,8 @@ SKIP_SOFTHSM = "SoftHSM2 is not installed (apt-get install softhsm2; scripts/tes
 
 def _module_path() -> str | None:
     given = os.environ.get("SOFTHSM2_MODULE")
-    return given or next((path for path in MODULE_PATHS if os.path.isfile(path)), None)
+    candidates = (given,) if given else MODULE_PATHS
+    return next((path for path in candidates if os.path.isfile(path)), None)
 
 
 @dataclass
