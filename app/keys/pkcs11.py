@@ -102,7 +102,7 @@ def reason(exc: BaseException, *, token_label: str, key_label: str = "") -> str:
     if isinstance(exc, Refused | KeyFormatError):
         return str(exc)
     if isinstance(exc, queue.Empty | TimeoutError):
-        return "all sessions are busy"
+        return "the PKCS#11 module did not answer in time (a call is still running)"
     return f"PKCS#11 error {type(exc).__name__}"  # the class names the CKR_ code, e.g. DeviceError
 
 
