@@ -66,7 +66,9 @@ resource "aws_iam_role_policy" "execution" {
   policy = data.aws_iam_policy_document.execution.json
 }
 
-# Task role: what the service's own code may do with AWS. It calls no AWS API, so: nothing.
+# Task role: what the service's own code may do with AWS. It has no identity policy: with
+# signing_key_enabled, the signing key's own policy (signing_key.tf) lets it kms:Sign and
+# kms:GetPublicKey on that one key, and nothing else.
 resource "aws_iam_role" "task" {
   name               = "${var.name}-task"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json

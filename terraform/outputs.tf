@@ -42,3 +42,8 @@ output "ecs_service_name" {
   description = "ECS service name (aws ecs update-service --force-new-deployment after changing a secret)."
   value       = aws_ecs_service.service.name
 }
+
+output "signing_key_alias" {
+  description = "Alias of the wallet signing key (the config's aws_kms.key_id), or null when signing_key_enabled is false."
+  value       = var.signing_key_enabled ? aws_kms_alias.signing[0].name : null
+}

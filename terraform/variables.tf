@@ -183,3 +183,9 @@ variable "secret_recovery_window_days" {
   type        = number
   default     = 30
 }
+
+variable "signing_key_enabled" {
+  description = "Create a KMS key (ECC_SECG_P256K1, SIGN_VERIFY) for a wallet with an aws_kms key source; only the task role may sign with it."
+  type        = bool
+  default     = false
+}

@@ -1,4 +1,8 @@
-"""Key sources behind one protocol (app.keys.base.KeySource): in-process keys today, HSM and KMS next.
+"""Key sources behind one protocol (app.keys.base.KeySource): in-process keys (local), PKCS#11 tokens
+(pkcs11.open_pkcs11) and AWS KMS (kms.open_aws_kms); their YAML blocks are in settings.
+
+The backends are imported from their own modules, so a service without them never loads python-pkcs11
+or boto3.
 
 May import app.chain only (and each backend's own client library); never FastAPI, web, signing or store.
 """

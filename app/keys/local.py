@@ -1,5 +1,7 @@
 """Keys held in this process: a hex private key, a BIP39 mnemonic or a decrypted keystore."""
 
+import hashlib
+
 from app.chain.keys import SigningKey
 
 
@@ -31,6 +33,10 @@ class InProcessKey:
     def sign_now(self, digest: bytes) -> bytes:
         """64-byte low-S r || s over a 32-byte digest (RFC6979 nonce)."""
         return self._key.sign_digest(digest)
+
+    async def sign_message(self, message: bytes) -> bytes:
+        """64-byte low-S r || s over SHA-256(message)."""
+        return self.sign_now(hashlib.sha256(message).digest())
 
     async def sign(self, digest: bytes) -> bytes:
         return self.sign_now(digest)

@@ -1,0 +1,355 @@
+"""A key in a PKCS#11 token (SoftHSM2, YubiHSM2, CloudHSM, Luna): the process can sign, never read it.
+
+Every PKCS#11 call runs on the wallet's bounded worker threads (app.keys.offload), never on the
+event loop, and under `timeout_seconds`. Sessions are opened once at start-up and reused; the PIN
+is logged in once per token and process (PKCS#11 login state is per application and token).
+"""
+
+import hashlib
+import hmac
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import pkcs11
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11 import exceptions as p11
+
+from app.keys.base import KeyBackendUnavailable, KeySetupError
+from app.keys.ecdsa import (
+    KeyFormatError,
+    check_secp256k1,
+    checked_compact,
+    curve_name,
+    is_high_s,
+    public_key_from_ec_point,
+    split_raw,
+)
+from app.keys.offload import Offload, unavailable
+from app.keys.settings import Pkcs11Settings
+
+POOL_SIZE = 2
+_SELF_TEST_DIGEST = hashlib.sha256(b"bnc-signing-service pkcs11 self-test").digest()
+
+
+class Refused(Exception):
+    """Why a token, a login or a key cannot be used (no PIN, no key material in the text)."""
+
+
+@dataclass
+class _Login:
+    pin_digest: bytes
+    session: Any  # the session that logged in; closing it logs the whole token out (C_Logout)
+    users: int
+
+
+class Module:
+    """One loaded PKCS#11 module per path and process (python-pkcs11 loads and initializes it once).
+
+    python-pkcs11 calls C_Initialize(NULL), which tells the module that it will not be called from
+    two threads at once (PKCS#11 2.40 §5.4; SoftHSM2 then turns its own mutexes off): so every call
+    into one module holds `lock`. Sessions are still pooled per wallet, ready for modules and
+    bindings that allow concurrent calls.
+    """
+
+    def __init__(self, lib: Any, path: str) -> None:
+        self.lib = lib
+        self.path = path
+        self.lock = threading.Lock()
+        self.logins: dict[str, _Login] = {}
+
+
+_MODULES: dict[str, Module] = {}
+_MODULES_LOCK = threading.Lock()
+
+
+def load_module(path: str) -> Module:
+    """The module at path (loaded once per process); Refused if it is missing or not a module."""
+    with _MODULES_LOCK:
+        if path in _MODULES:
+            return _MODULES[path]
+        if not os.path.isfile(path):
+            raise Refused(f"PKCS#11 module {path} does not exist")
+        try:
+            lib = pkcs11.lib(path)
+        except p11.PKCS11Error as exc:
+            raise Refused(f"cannot load PKCS#11 module {path}: {exc}") from None
+        _MODULES[path] = module = Module(lib, path)
+        return module
+
+
+def reason(exc: BaseException, *, token_label: str, key_label: str = "") -> str:
+    """The operator-facing reason for a PKCS#11 error (python-pkcs11's own texts are mostly empty)."""
+    reasons: dict[type[BaseException], str] = {
+        p11.PinIncorrect: f"wrong PIN for token '{token_label}'",
+        p11.PinLocked: f"the user PIN of token '{token_label}' is locked (too many wrong PINs)",
+        p11.PinExpired: f"the user PIN of token '{token_label}' has expired",
+        p11.NoSuchToken: f"no token labelled '{token_label}'",
+        p11.MultipleTokensReturned: f"more than one token labelled '{token_label}'",
+        p11.NoSuchKey: f"no private key labelled '{key_label}' in token '{token_label}'",
+        p11.MultipleObjectsReturned: f"more than one key labelled '{key_label}' in token '{token_label}'",
+        p11.UserAlreadyLoggedIn: f"token '{token_label}' is already logged in by other code in this process",
+        p11.TokenNotPresent: f"token '{token_label}' is not present",
+        p11.DeviceRemoved: f"token '{token_label}' was removed",
+    }
+    for kind, text in reasons.items():
+        if isinstance(exc, kind):
+            return text
+    if isinstance(exc, Refused | KeyFormatError):
+        return str(exc)
+    if isinstance(exc, queue.Empty | TimeoutError):
+        return "the PKCS#11 module did not answer in time (a call is still running)"
+    return f"PKCS#11 error {type(exc).__name__}"  # the class names the CKR_ code, e.g. DeviceError
+
+
+@dataclass(frozen=True)
+class _Entry:
+    session: Any  # pkcs11.Session
+    key: Any  # pkcs11.PrivateKey, bound to that session
+
+
+@dataclass
+class _Opened:
+    entries: list[_Entry]
+    public_object: Any
+    public_key: bytes
+
+
+def _pin_digest(pin: str) -> bytes:
+    return hashlib.sha256(pin.encode()).digest()
+
+
+def _login(module: Module, token: Any, pin: str) -> None:
+    """Log the token in once per process; the wallets' own sessions are opened without the PIN."""
+    label = token.label
+    login = module.logins.get(label)
+    if login is not None:
+        # Another wallet logged this token in already; its PIN must be this one, or this config is wrong.
+        if not hmac.compare_digest(login.pin_digest, _pin_digest(pin)):
+            raise p11.PinIncorrect()
+        login.users += 1
+        return
+    # Login state is per application and token: this one session holds it for every wallet's sessions,
+    # and it is closed (logging out) only when the last wallet on the token closes.
+    module.logins[label] = _Login(_pin_digest(pin), token.open(user_pin=pin), 1)
+
+
+def _logout(module: Module, token_label: str) -> None:
+    login = module.logins.get(token_label)
+    if login is not None:
+        login.users -= 1
+        if login.users <= 0:
+            del module.logins[token_label]
+            _close_all([login.session])
+
+
+def find_token(lib: Any, label: str) -> Any:
+    """The one token labelled label; a slot whose token cannot be read is skipped, not fatal.
+
+    (python-pkcs11's get_token stops at the first unreadable slot, e.g. a token removed meanwhile,
+    which would stop every other wallet's start-up.)
+    """
+    found = []
+    for slot in lib.get_slots(token_present=True):
+        try:
+            token = slot.get_token()
+        except p11.PKCS11Error:
+            continue
+        if token.label == label:
+            found.append(token)
+    if not found:
+        raise p11.NoSuchToken()
+    if len(found) > 1:
+        raise p11.MultipleTokensReturned()
+    return found[0]
+
+
+def _find_private_key(session: Any, label: str) -> Any:
+    key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
+    if key[Attribute.KEY_TYPE] != KeyType.EC:
+        raise Refused(f"private key '{label}' is not an EC key")
+    return key
+
+
+def _check_private_key(key: Any, label: str) -> None:
+    check_secp256k1(curve_name(key[Attribute.EC_PARAMS]))
+    # A key the token would hand out in clear is a key this service could leak: refuse it at start-up.
+    if not key[Attribute.SENSITIVE] or key[Attribute.EXTRACTABLE]:
+        raise Refused(f"private key '{label}' is extractable or not sensitive; create or import it with `keys`")
+
+
+def _public_key(session: Any, label: str) -> tuple[Any, bytes]:
+    try:
+        obj = session.get_key(object_class=ObjectClass.PUBLIC_KEY, label=label)
+    except p11.NoSuchKey:
+        raise Refused(f"no public key object labelled '{label}' beside the private key (CKA_EC_POINT)") from None
+    return obj, public_key_from_ec_point(obj[Attribute.EC_POINT], obj[Attribute.EC_PARAMS])
+
+
+def _self_test(key: Any, public_key: bytes, label: str) -> None:
+    """One signature at start-up: the private key must be the public key object's pair."""
+    r, s = split_raw(key.sign(_SELF_TEST_DIGEST, mechanism=Mechanism.ECDSA))
+    try:
+        checked_compact(r, s, public_key=public_key, digest=_SELF_TEST_DIGEST)
+    except KeyFormatError:
+        raise Refused(f"private key '{label}' does not match the public key object of the same label") from None
+
+
+def _close_all(sessions: list[Any]) -> None:
+    for session in sessions:
+        try:
+            session.close()
+        except p11.PKCS11Error:  # a session the token already dropped needs no closing
+            pass
+
+
+def _open_blocking(module: Module, settings: Pkcs11Settings, pool_size: int) -> _Opened:
+    """Token, login, sessions, key and checks; runs on a worker thread under the module lock."""
+    label, token_label = settings.key_label, settings.token_label
+    with module.lock:
+        token = find_token(module.lib, token_label)
+        _login(module, token, settings.pin.get_secret_value())
+        sessions: list[Any] = []
+        try:
+            sessions += [token.open() for _ in range(pool_size)]
+            keys = [_find_private_key(session, label) for session in sessions]
+            _check_private_key(keys[0], label)
+            public_object, public_key = _public_key(sessions[0], label)
+            _self_test(keys[0], public_key, label)
+        except BaseException:
+            _close_all(sessions)
+            _logout(module, token_label)
+            raise
+    entries = [_Entry(session, key) for session, key in zip(sessions, keys, strict=True)]
+    return _Opened(entries, public_object, public_key)
+
+
+class Pkcs11KeySource:
+    """A KeySource over one private key object in a PKCS#11 token."""
+
+    kind = "pkcs11"
+
+    def __init__(self, *, wallet_name: str, settings: Pkcs11Settings, module: Module, opened: _Opened) -> None:
+        self.wallet_name = wallet_name
+        self.public_key = opened.public_key
+        self.high_s_normalized = 0  # how many token signatures needed s -> n - s (about half)
+        self._settings = settings
+        self._module = module
+        self._public_object = opened.public_object
+        self._pool: queue.Queue[_Entry] = queue.Queue()
+        for entry in opened.entries:
+            self._pool.put(entry)
+        self._sessions = [entry.session for entry in opened.entries]
+        self._offload = Offload(
+            wallet_name=wallet_name, workers=len(opened.entries), timeout=settings.timeout_seconds, prefix="pkcs11"
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"Pkcs11KeySource(wallet={self.wallet_name!r}, public_key={self.public_key.hex()})"
+
+    @property
+    def details(self) -> dict[str, str]:
+        """Where the key is (no PIN): for `keys show` and check-config."""
+        s = self._settings
+        return {"module": s.module, "token_label": s.token_label, "key_label": s.key_label}
+
+    async def sign_message(self, message: bytes) -> bytes:
+        """The chain's signature over SHA-256(message): hashed here, the token signs the digest."""
+        return await self.sign(hashlib.sha256(message).digest())
+
+    async def sign(self, digest: bytes) -> bytes:
+        """CKM_ECDSA over the 32-byte digest, as a 64-byte low-S r || s."""
+        if len(digest) != 32:
+            raise ValueError("digest must be 32 bytes")
+        raw = await self._call(partial(self._sign_blocking, digest))
+        try:
+            r, s = split_raw(raw)
+            signature = checked_compact(r, s, public_key=self.public_key, digest=digest)
+        except KeyFormatError as exc:
+            raise unavailable(self.wallet_name, str(exc)) from None
+        self.high_s_normalized += is_high_s(s)
+        return signature
+
+    async def check(self) -> None:
+        """Read the public key back from the token: it answers, and it is still the same key."""
+        point = await self._call(self._check_blocking)
+        if point != self.public_key:
+            raise unavailable(self.wallet_name, "the token's public key object changed")
+
+    async def aclose(self) -> None:
+        """Close the sessions (logging the token out with the last one); later calls fail."""
+        if self._closed:
+            return
+        self._closed = True
+        self._offload.shutdown()
+        closer = Offload(wallet_name=self.wallet_name, workers=1, timeout=self._settings.timeout_seconds, prefix="p11c")
+        try:
+            await self._call(self._close_blocking, offload=closer)
+        finally:
+            closer.shutdown()
+
+    async def _call(self, fn: Any, *, offload: Offload | None = None) -> Any:
+        if self._closed and offload is None:
+            raise unavailable(self.wallet_name, "the key source is closed")
+        try:
+            return await (offload or self._offload).call(fn)
+        except (p11.PKCS11Error, queue.Empty, TimeoutError, KeyFormatError) as exc:
+            raise unavailable(self.wallet_name, reason(exc, token_label=self._settings.token_label)) from None
+
+    def _locked(self, deadline: float) -> bool:
+        return self._module.lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+
+    def _sign_blocking(self, digest: bytes) -> bytes:
+        deadline = time.monotonic() + self._settings.timeout_seconds
+        entry = self._pool.get(timeout=self._settings.timeout_seconds)
+        try:
+            if not self._locked(deadline):
+                raise TimeoutError
+            try:
+                return bytes(entry.key.sign(digest, mechanism=Mechanism.ECDSA))
+            finally:
+                self._module.lock.release()
+        finally:
+            self._pool.put(entry)
+
+    def _check_blocking(self) -> bytes:
+        if not self._locked(time.monotonic() + self._settings.timeout_seconds):
+            raise TimeoutError
+        try:
+            obj = self._public_object
+            return public_key_from_ec_point(obj[Attribute.EC_POINT], obj[Attribute.EC_PARAMS])
+        finally:
+            self._module.lock.release()
+
+    def _close_blocking(self) -> None:
+        if not self._locked(time.monotonic() + self._settings.timeout_seconds):
+            raise TimeoutError  # a hung call holds the module: the sessions go with the process
+        try:
+            _close_all(self._sessions)
+            _logout(self._module, self._settings.token_label)
+        finally:
+            self._module.lock.release()
+
+
+async def open_pkcs11(settings: Pkcs11Settings, *, wallet_name: str, pool_size: int = POOL_SIZE) -> Pkcs11KeySource:
+    """Open the wallet's key in its token: KeySetupError naming the wallet and the reason (never the PIN)."""
+    if pool_size < 1:
+        raise ValueError("pool_size must be at least 1")
+    opener = Offload(wallet_name=wallet_name, workers=1, timeout=settings.timeout_seconds, prefix="pkcs11-open")
+    try:
+        module = await opener.call(partial(load_module, settings.module))
+        opened = await opener.call(partial(_open_blocking, module, settings, pool_size))
+    except KeyBackendUnavailable:
+        why = f"no answer from the PKCS#11 module within {opener.timeout:g} s"
+        raise KeySetupError(f"wallet '{wallet_name}': {why}") from None
+    except (p11.PKCS11Error, Refused, KeyFormatError) as exc:
+        why = reason(exc, token_label=settings.token_label, key_label=settings.key_label)
+        raise KeySetupError(f"wallet '{wallet_name}': {why}") from None
+    finally:
+        opener.shutdown()
+    return Pkcs11KeySource(wallet_name=wallet_name, settings=settings, module=module, opened=opened)
