@@ -31,6 +31,7 @@ from app.chain.keys import SigningKey
 from app.chain.messages import PAIR_RE, TOKEN_RE, check_token_symbol
 from app.keys.keystore import KeystoreError
 from app.keys.keystore import load as load_keystore
+from app.keys.settings import AwsKmsSettings, Pkcs11Settings
 from app.permissions import Permission
 from app.secretref import SecretReferenceError, read_private_file, resolve_secrets
 
@@ -118,10 +119,13 @@ class WalletConfig(_Strict):
     keystore: Annotated[str, Field(min_length=1)] | None = None
     keystore_password: SecretStr | None = None
     account_index: Annotated[int, Field(ge=0, lt=2**31)] = 0
+    # Keys that never enter the process: a PKCS#11 token's key, or an AWS KMS key.
+    pkcs11: Pkcs11Settings | None = None
+    aws_kms: AwsKmsSettings | None = None
     permissions: list[Permission] = []
     ip_whitelist: list[str] | None = None
     limits: LimitsConfig | None = None
-    _signing_key: SigningKey = PrivateAttr()
+    _signing_key: SigningKey | None = PrivateAttr(default=None)
 
     @field_validator("ip_whitelist")
     @classmethod
@@ -131,13 +135,17 @@ class WalletConfig(_Strict):
 
     @model_validator(mode="after")
     def _derive_key(self, info: ValidationInfo) -> "WalletConfig":
-        sources = [s for s in (self.private_key, self.mnemonic, self.keystore) if s is not None]
+        sources = [s for s in (self.private_key, self.mnemonic, self.keystore, self.pkcs11, self.aws_kms) if s]
         if len(sources) != 1:
-            raise ValueError("give exactly one of private_key or mnemonic or keystore")
+            raise ValueError(
+                f"wallet '{self.name}': give exactly one key source: private_key, mnemonic, keystore, pkcs11 or aws_kms"
+            )
         if self.mnemonic is None and (self.passphrase is not None or self.account_index):
             raise ValueError("passphrase and account_index only apply to a mnemonic")
         if (self.keystore is None) != (self.keystore_password is None):
             raise ValueError("keystore and keystore_password go together")
+        if self.pkcs11 is not None or self.aws_kms is not None:
+            return self  # opened by the service at start-up (app/services.py), never read here
         try:
             self._signing_key = self._open_key(base_dir=(info.context or {}).get("base_dir"))
         except (InvalidKey, KeystoreError, SecretReferenceError) as exc:  # messages never hold key material
@@ -162,12 +170,16 @@ class WalletConfig(_Strict):
 
     @property
     def key_source(self) -> str:
-        """Where the key came from: private_key, mnemonic or keystore."""
+        """Where the key lives: private_key, mnemonic, keystore, pkcs11 or aws_kms."""
+        if self.pkcs11 is not None:
+            return "pkcs11"
+        if self.aws_kms is not None:
+            return "aws_kms"
         return "keystore" if self.keystore else "mnemonic" if self.mnemonic else "private_key"
 
     @property
-    def signing_key(self) -> SigningKey:
-        """The wallet's key, derived once when the config was validated."""
+    def signing_key(self) -> SigningKey | None:
+        """The wallet's in-process key, derived once when the config was validated; None for an HSM or KMS key."""
         return self._signing_key
 
 

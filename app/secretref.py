@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 TOP_LEVEL_SECRETS = ("secret_key", "audit_key", "database_url", "database_password")
 WALLET_SECRETS = ("private_key", "mnemonic", "passphrase", "keystore_password")
+WALLET_BLOCK_SECRETS = {"pkcs11": ("pin",)}  # secrets inside a wallet's key-source block
 USER_SECRETS = ("password_hash",)
 MAX_SECRET_FILE_BYTES = 64 * 1024
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -42,6 +43,11 @@ def resolve_secrets(data: dict[str, Any], *, base_dir: Path) -> dict[str, Any]:
                 else item
                 for index, item in enumerate(items)
             ]
+    for index, wallet in enumerate(resolved.get("wallets") or []):
+        for block, fields in WALLET_BLOCK_SECRETS.items():
+            if isinstance(wallet, dict) and isinstance(wallet.get(block), dict):
+                prefix = f"wallets.{index}.{block}."
+                wallet[block] = _resolve_fields(wallet[block], fields, prefix=prefix, base_dir=base_dir)
     return _apply_database_password(resolved)
 
 

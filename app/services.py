@@ -8,10 +8,11 @@ from app.auth.throttle import LoginThrottle
 from app.auth.tokens import TokenVerifier
 from app.auth.users import UserDirectory
 from app.clock import Clock, SystemClock
-from app.config import ServiceConfig
+from app.config import ServiceConfig, WalletConfig
 from app.keys import InProcessKey, KeySource
 from app.observability.metrics import Metrics
 from app.signing.audit import AuditLog
+from app.signing.keyhealth import KeyHealth
 from app.signing.node import NodeFactory, Nodes
 from app.signing.service import SigningService
 from app.signing.wallets import WalletRegistry
@@ -32,9 +33,32 @@ async def open_store(config: ServiceConfig, clock: Clock | None = None) -> Store
     return await Store.open(config.database_url, audit_key=audit_key(config), clock=clock)
 
 
+async def open_key(wallet: WalletConfig) -> KeySource:
+    """One wallet's key source: in-process, or opened in its HSM or KMS (KeySetupError names the wallet)."""
+    # Imported only when a wallet uses them: boto3 and python-pkcs11 cost memory and start-up time.
+    if wallet.pkcs11 is not None:
+        from app.keys.pkcs11 import open_pkcs11
+
+        return await open_pkcs11(wallet.pkcs11, wallet_name=wallet.name)
+    if wallet.aws_kms is not None:
+        from app.keys.kms import open_aws_kms
+
+        return await open_aws_kms(wallet.aws_kms, wallet_name=wallet.name)
+    assert wallet.signing_key is not None  # config validation derived it
+    return InProcessKey(wallet.signing_key, kind=wallet.key_source)
+
+
 async def open_keys(config: ServiceConfig) -> dict[str, KeySource]:
-    """Every wallet's key source by wallet name."""
-    return {w.name: InProcessKey(w.signing_key, kind=w.key_source) for w in config.wallets}
+    """Every wallet's key source by wallet name; if one cannot be opened, those opened are closed again."""
+    opened: dict[str, KeySource] = {}
+    try:
+        for wallet in config.wallets:
+            opened[wallet.name] = await open_key(wallet)
+    except BaseException:
+        for key in opened.values():
+            await key.aclose()
+        raise
+    return opened
 
 
 @dataclass(eq=False)
@@ -50,6 +74,7 @@ class Services:
     store: Store
     signing: SigningService
     throttle: LoginThrottle
+    key_health: KeyHealth
 
     @classmethod
     async def open(
@@ -58,8 +83,14 @@ class Services:
         """Open the store (creating what is missing of its schema) and the key sources, and build everything else."""
         clock = clock or SystemClock()
         metrics = Metrics()
-        store = await open_store(config, clock)
-        wallets = WalletRegistry(config, await open_keys(config))
+        keys = await open_keys(config)
+        try:
+            store = await open_store(config, clock)
+        except BaseException:
+            for key in keys.values():
+                await key.aclose()
+            raise
+        wallets = WalletRegistry(config, keys)
         users = UserDirectory(config)
         users.start()
         return cls(
@@ -90,6 +121,7 @@ class Services:
                 window_seconds=config.login_throttle.window_seconds,
                 clock=clock,
             ),
+            key_health=KeyHealth(wallets, clock),
         )
 
     async def close(self) -> None:

@@ -16,7 +16,6 @@ from app.chain.address import encode_address, key_hash
 from app.chain.errors import InvalidKey
 from app.keys.base import KeySetupError, KeySource
 from app.keys.ecdsa import KeyFormatError
-from app.keys.pkcs11 import Refused
 from app.secretref import read_secret
 
 HRPS = ("bnb", "tbnb")
@@ -24,7 +23,7 @@ DEFAULT_PIN_ENV = "PKCS11_PIN"
 
 
 def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    """Register `keys create` and `keys import` (`keys show --config` is added by the app's CLI)."""
+    """Register `keys create` and `keys import`; returns nothing (`keys show` is added by app/cli/main.py)."""
     keys = sub.add_parser("keys", help="keys kept in an HSM (PKCS#11): create or import them")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     # allow_abbrev=False: "--pin 1234" must be an error, not an abbreviation of --pin-env.
@@ -40,6 +39,9 @@ def add_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> No
     imports.add_argument("--account-index", type=int, default=0, help="m/44'/714'/0'/0/N (with --from-mnemonic)")
     for parser in (create, imports):
         parser.set_defaults(func=_exit_with_run)
+    show = keys_sub.add_parser("show", help="each wallet's key source and address (opens HSM and KMS keys)")
+    show.add_argument("--config", default="config/config.yml")
+    show.set_defaults(func=None)  # carried out by app/cli/main.py, which loads the config
 
 
 def _token_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +61,8 @@ def _exit_with_run(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out `keys create` or `keys import`; 0 on success, 1 with the reason on stderr."""
+    from app.keys.pkcs11 import Refused  # python-pkcs11 is loaded only for these commands
+
     try:
         if args.keys_command == "create":
             public_key = _create(args)
@@ -114,7 +118,7 @@ def _import(args: argparse.Namespace) -> bytes:
     session = admin_session(args.pkcs11_module, args.token_label, _pin(args))
     try:
         # SigningKey keeps its secret private; handing it to the token, once, is the one exception.
-        return import_secp256k1(session, args.key_label, secret=key._key.secret, public_key=key.public_key)
+        return import_secp256k1(session, args.key_label, secret=key.export_secret(), public_key=key.public_key)
     finally:
         session.close()
 

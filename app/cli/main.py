@@ -1,6 +1,7 @@
-"""Command line: serve, devnet, check-config, hash-password, gen-secret, keystore, audit."""
+"""Command line: serve, devnet, check-config, hash-password, gen-secret, keystore, keys, audit."""
 
 import argparse
+import asyncio
 import getpass
 import json
 import os
@@ -8,8 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.chain.address import encode_address, key_hash
 from app.cli import audit as audit_cli
+from app.cli import keys as keys_cli
 from app.config import ConfigError, ServiceConfig, load_config
+from app.keys import KeySetupError, KeySource
+from app.services import open_keys
 
 DEFAULT_CONFIG = "config/config.yml"
 
@@ -51,9 +56,26 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
-def summarize(config: ServiceConfig) -> dict[str, Any]:
+def open_key_sources(config: ServiceConfig) -> dict[str, KeySource]:
+    """Every wallet's key source (HSM and KMS keys are opened to read their public key), then closed."""
+
+    async def read() -> dict[str, KeySource]:
+        keys = await open_keys(config)
+        for key in keys.values():
+            await key.aclose()  # the public key stays readable; nothing more is asked of the backend
+        return keys
+
+    try:
+        return asyncio.run(read())
+    except KeySetupError as exc:  # names the wallet and the reason, never a PIN
+        print(f"cannot open a key: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def summarize(config: ServiceConfig, keys: dict[str, KeySource] | None = None) -> dict[str, Any]:
     """A redacted view of the config: names, addresses and grants, never a secret."""
     envs = config.all_environments
+    keys = keys if keys is not None else open_key_sources(config)
     return {
         "environments": {
             name: {"api_url": env.api_url, "hrp": env.hrp, "chain_id": env.chain_id or "(read from node)"}
@@ -63,7 +85,7 @@ def summarize(config: ServiceConfig) -> dict[str, Any]:
             {
                 "name": w.name,
                 "env_name": w.env_name,
-                "address": w.signing_key.address(envs[w.env_name].hrp),
+                "address": encode_address(envs[w.env_name].hrp, key_hash(keys[w.name].public_key)),
                 "key_source": w.key_source,
                 "permissions": [str(p) for p in w.permissions],
                 "ip_whitelist": w.ip_whitelist or ["*"],
@@ -150,6 +172,17 @@ def cmd_keystore(args: argparse.Namespace) -> None:
     print(json.dumps({"keystore": str(out), "account_id": key.account_id.hex(), "addresses": addresses}, indent=2))
 
 
+def cmd_keys(args: argparse.Namespace) -> None:
+    """keys create|import (app/cli/keys.py), or keys show: each wallet's key source and address."""
+    if args.keys_command != "show":
+        args.func(args)
+        return
+    config = _load(args.config)
+    keys = open_key_sources(config)
+    shown = [{"wallet": w.name, **keys_cli.describe(keys[w.name])} for w in config.wallets]
+    print(json.dumps(shown, indent=2))
+
+
 def cmd_audit(args: argparse.Namespace) -> None:
     """List or verify the audit log."""
     raise SystemExit(audit_cli.run(args, _load(args.config)))
@@ -167,7 +200,12 @@ def run_devnet(argv: list[str]) -> None:
     if known.config:
         config = _load(known.config)
         envs = config.all_environments
-        fund = [w.signing_key.address(known.hrp) for w in config.wallets if envs[w.env_name].hrp == known.hrp]
+        keys = open_key_sources(config)
+        fund = [
+            encode_address(known.hrp, key_hash(keys[w.name].public_key))
+            for w in config.wallets
+            if envs[w.env_name].hrp == known.hrp
+        ]
     devnet_main([*rest, "--hrp", known.hrp], extra_fund=list(dict.fromkeys(fund)))
 
 
@@ -196,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--account-index", type=int, default=0, help="m/44'/714'/0'/0/N (with --from-mnemonic)")
     create.set_defaults(func=cmd_keystore)
     audit_cli.add_parser(sub, default_config=DEFAULT_CONFIG)
+    keys_cli.add_parser(sub)
     sub.add_parser(
         "devnet",
         help="run the local chain node (options: --port, --chain-id, --hrp, --fund ADDR, --config FILE)",
@@ -212,6 +251,9 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "audit":
         cmd_audit(args)
+        return
+    if args.command == "keys":
+        cmd_keys(args)
         return
     args.func(args)
 

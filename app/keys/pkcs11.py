@@ -63,6 +63,8 @@ class Module:
         self.logins: dict[str, _Login] = {}
 
 
+# The one exception to "no module-level state": PKCS#11 itself is per process (C_Initialize may be
+# called once per process and module), so the loaded modules and their logins are too.
 _MODULES: dict[str, Module] = {}
 _MODULES_LOCK = threading.Lock()
 

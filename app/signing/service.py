@@ -347,12 +347,13 @@ class SigningService:
     ) -> SignResult:
         """Any key source: the signature is awaited (an HSM or KMS answers off the event loop)."""
         tx = self._unsigned(prepared, account_number, sequence, wallet.key.public_key)
-        return _result(replace(tx, signature=await wallet.key.sign(_digest(tx, chain_id))), chain_id)
+        signature = await wallet.key.sign_message(_sign_bytes(tx, chain_id))
+        return _result(replace(tx, signature=signature), chain_id)
 
 
-def _digest(tx: SignedTx, chain_id: str) -> bytes:
-    """SHA-256 of the tx's sign bytes."""
-    doc = sign_bytes(
+def _sign_bytes(tx: SignedTx, chain_id: str) -> bytes:
+    """The StdSignDoc the chain verifies the signature over."""
+    return sign_bytes(
         msg=tx.msg,
         chain_id=chain_id,
         account_number=tx.account_number,
@@ -360,4 +361,8 @@ def _digest(tx: SignedTx, chain_id: str) -> bytes:
         memo=tx.memo,
         source=tx.source,
     )
-    return hashlib.sha256(doc).digest()
+
+
+def _digest(tx: SignedTx, chain_id: str) -> bytes:
+    """SHA-256 of the tx's sign bytes."""
+    return hashlib.sha256(_sign_bytes(tx, chain_id)).digest()

@@ -1,5 +1,6 @@
 """create_app(config): the FastAPI app, its middleware, error handler and routers."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from app import __version__
 from app.clock import Clock, SystemClock
 from app.config import ServiceConfig
+from app.keys import KeySetupError
 from app.services import Services
 from app.web.bodylimit import install_limits
 from app.web.clientip import trusted_networks
@@ -15,6 +17,7 @@ from app.web.errors import install_error_handlers
 from app.web.observability import install_observability
 from app.web.routes import auth, health, messages, wallet
 
+log = logging.getLogger("app.web")
 DESCRIPTION = """
 Holds the keys of Binance Chain wallets and signs (and on request broadcasts) transactions for
 authenticated users. Log in with `POST /api/auth/login` (or the Authorize button), then call the
@@ -31,7 +34,11 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
         if services is not None:  # injected: the caller owns it
             yield
             return
-        app.state.services = await Services.open(config, clock=clock)
+        try:
+            app.state.services = await Services.open(config, clock=clock)
+        except KeySetupError as exc:  # names the wallet and the reason, never a PIN
+            log.error("cannot start: %s", exc)
+            raise
         try:
             yield
         finally:

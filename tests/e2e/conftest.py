@@ -75,15 +75,28 @@ class Stack:
 class StackRunner:
     """Starts a devnet and a service on free ports; restart() kills and restarts the service only."""
 
-    def __init__(self, tmp: Path, *, workers: int = 1, devnet_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        workers: int = 1,
+        devnet_args: tuple[str, ...] = (),
+        extra_wallets: list[dict] | None = None,
+        extra_fund: tuple[str, ...] = (),
+    ) -> None:
         self.tmp, self.workers = tmp, workers
         self.devnet_port, self.service_port = free_port(), free_port()
         self.devnet_url = f"http://127.0.0.1:{self.devnet_port}"
         self.service_url = f"http://127.0.0.1:{self.service_port}"
         self.config_path = tmp / "config.yml"
-        self.config_path.write_text(yaml.safe_dump(make_config(api_url=self.devnet_url)))
+        config = make_config(api_url=self.devnet_url)
+        for wallet in extra_wallets or []:  # granted to alice with the wallet's own permissions
+            config["wallets"].append(wallet)
+            alice = next(u for u in config["users"] if u["username"] == "alice")
+            alice["wallet_permissions"].append({"wallet_name": wallet["name"], "permissions": wallet["permissions"]})
+        self.config_path.write_text(yaml.safe_dump(config))
         self.logs: list[Path] = []
-        fund = [arg for address in FUNDED for arg in ("--fund", address)]
+        fund = [arg for address in (*FUNDED, *extra_fund) for arg in ("--fund", address)]
         args = ["devnet", "--port", str(self.devnet_port), "--chain-id", CHAIN_ID, "--hrp", HRP, *fund, *devnet_args]
         self.devnet = start(args, self._log("devnet"))
         self.service: subprocess.Popen | None = None

@@ -12,7 +12,7 @@ from app.chain.keys import verify
 from app.keys.base import KeyBackendUnavailable, KeySetupError, KeySource
 from app.keys.kms import RAW_LIMIT, open_aws_kms
 from app.keys.settings import AwsKmsSettings
-from tests.keys.conftest import create_kms_key, kms_client, start_moto
+from tests.backends import create_kms_key, kms_client, start_moto
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -114,7 +114,7 @@ async def test_a_missing_key_is_refused(moto):
 
 
 async def test_an_unreachable_endpoint_is_refused_at_start_up(moto):
-    from tests.keys.conftest import free_port
+    from tests.backends import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
     await assert_setup_error(settings(url, "alias/x", timeout_seconds=1), "cannot reach KMS")

@@ -42,7 +42,7 @@ CASES = {
     ),
     "both_key_and_mnemonic": (
         lambda d: d["wallets"][0].update(mnemonic=MNEMONIC),
-        "exactly one of private_key or mnemonic",
+        "give exactly one key source: private_key, mnemonic, keystore, pkcs11 or aws_kms",
     ),
     "unknown_env": (lambda d: d["wallets"][0].update(env_name="MOON"), "unknown env_name 'MOON'"),
     "placeholder_secret": (lambda d: d.update(secret_key="change_this"), "secret_key: must be a random string"),

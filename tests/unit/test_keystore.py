@@ -243,7 +243,7 @@ def test_missing_keystore_is_refused(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda w: w.update(private_key=KEY_A), "exactly one of private_key or mnemonic or keystore"),
+        (lambda w: w.update(private_key=KEY_A), "give exactly one key source"),
         (lambda w: w.pop("keystore_password"), "keystore and keystore_password go together"),
         (lambda w: w.update(passphrase="x"), "only apply to a mnemonic"),
     ],

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.config import ServiceConfig
 from app.errors import NotReady, Unauthorized
@@ -24,8 +24,20 @@ class HealthStatus(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class KeyBackend(BaseModel):
+    """An HSM or KMS key's last check (no wallet name or key id: /ready needs no login)."""
+
+    kind: str
+    ok: bool
+
+
 class ReadyStatus(BaseModel):
     status: Literal["ready"] = "ready"
+    key_backends: list[KeyBackend] | None = Field(
+        default=None,
+        description="Only with HSM or KMS wallets: each such key in config order, and whether it answered its "
+        "last check (cached 5 s). A failing key does not make the service unready: other wallets still sign.",
+    )
 
 
 def _error(status: int, description: str, message: str) -> dict[str, Any]:
@@ -45,6 +57,7 @@ async def health() -> HealthStatus:
 @router.get(
     "/ready",
     response_model=ReadyStatus,
+    response_model_exclude_none=True,
     responses={503: _error(503, "The store cannot be reached, or the config is not loaded", "store unreachable")},
     summary="Readiness",
 )
@@ -59,7 +72,10 @@ async def ready(request: Request) -> ReadyStatus:
     except Exception as exc:  # any failure means not ready; the type names it, the message may hold the URL
         log.warning("readiness check failed: store %s", type(exc).__name__)
         raise NotReady("store unreachable") from None
-    return ReadyStatus()
+    backends = await services.key_health.status()
+    if not backends:
+        return ReadyStatus()
+    return ReadyStatus(key_backends=[KeyBackend(kind=b.kind, ok=b.ok) for b in backends])
 
 
 @router.get(
