@@ -15,6 +15,7 @@ import pytest
 from tests import leakcheck
 
 _DIR_VAR = "SIGNING_SERVICE_LEAKCHECK_DIR"
+pytest_plugins = ["tests.backends"]  # SoftHSM2 and moto fixtures, for the key, API and end-to-end tests
 
 
 def pytest_configure(config: pytest.Config) -> None:

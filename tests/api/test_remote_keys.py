@@ -21,7 +21,7 @@ from app.services import Services
 from app.signing.wallets import Environment
 from tests import leakcheck
 from tests.api.payloads import PAYLOAD_OF, verified
-from tests.backends import MotoServer, SoftHsm, aws_env, create_kms_key, kms_client, softhsm, start_moto  # noqa: F401 (fixtures)
+from tests.backends import MotoServer, SoftHsm, create_kms_key, kms_client, start_moto
 from tests.helpers import CHAIN_ID, FUNDED, HRP, PASSWORDS, make_config
 
 pytestmark = pytest.mark.timeout(120)
@@ -29,19 +29,19 @@ ROUTES = ["order", "transfer", "freeze", "unfreeze", "vote"]
 
 
 @pytest.fixture(scope="module")
-def hsm_address(softhsm: SoftHsm) -> str:  # noqa: F811
+def hsm_address(softhsm: SoftHsm) -> str:
     return str(softhsm.create("api-hot")["addresses"][HRP])
 
 
 @pytest.fixture
-def kms(aws_env: None, tmp_path) -> Any:  # noqa: F811  # type: ignore[no-untyped-def]
+def kms(aws_env: None, tmp_path) -> Any:  # type: ignore[no-untyped-def]
     server = start_moto(tmp_path / "moto.log")
     key_id = create_kms_key(kms_client(server.url))
     yield server, key_id
     server.stop()
 
 
-def _config(softhsm: SoftHsm, kms_server: MotoServer, key_id: str) -> dict[str, Any]:  # noqa: F811
+def _config(softhsm: SoftHsm, kms_server: MotoServer, key_id: str) -> dict[str, Any]:
     data = make_config()
     every = ["trade", "transfer", "freeze", "resync", "vote"]
     pin = softhsm.pins["signer"]
@@ -78,7 +78,7 @@ async def _kms_address(server: MotoServer, key_id: str) -> str:
 
 
 @pytest.fixture
-async def stack(softhsm: SoftHsm, hsm_address: str, kms: Any, tmp_path) -> AsyncIterator[Any]:  # noqa: F811  # type: ignore[no-untyped-def]
+async def stack(softhsm: SoftHsm, hsm_address: str, kms: Any, tmp_path) -> AsyncIterator[Any]:  # type: ignore[no-untyped-def]
     server, key_id = kms
     kms_address = await _kms_address(server, key_id)
     devnet = create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=[*FUNDED, hsm_address, kms_address])

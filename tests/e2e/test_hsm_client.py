@@ -9,14 +9,14 @@ from binance_chain.messages import NewOrderMsg, TransferMsg  # noqa: E402
 from binance_chain.signing.http import HttpApiSigningClient  # noqa: E402
 
 from tests.api.payloads import verified  # noqa: E402
-from tests.backends import SoftHsm, softhsm  # noqa: E402, F401 (fixture)
+from tests.backends import SoftHsm  # noqa: E402
 from tests.e2e.conftest import StackRunner  # noqa: E402
 from tests.helpers import HRP, OTHER_ADDRESS, PASSWORDS  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
 
 
-def test_the_python_client_signs_and_broadcasts_with_an_hsm_wallet(softhsm: SoftHsm, tmp_path) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+def test_the_python_client_signs_and_broadcasts_with_an_hsm_wallet(softhsm: SoftHsm, tmp_path) -> None:  # type: ignore[no-untyped-def]
     created = softhsm.create("e2e-hot")
     wallet = {
         "name": "hsm",
