@@ -1,8 +1,9 @@
 """The README's shell examples as data: sections, `.. code:: bash` blocks, commands and their documented answers.
 
 A command's documented answer is the block of `#` lines right under it (no blank line between):
-JSON where a string containing `...` matches any text in its place and a list ending with "..."
-may go on, or plain text with the same `...` rule.
+JSON where a string containing `...` matches any text in its place, `{...}` and `[...]` any object
+or list, and a list ending with "..." may go on; or plain text with the same `...` rule. Objects
+must have exactly the documented keys.
 """
 
 import json
@@ -16,6 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.rst"
 ANY = "..."
+ANY_VALUE = "\x00any value"  # what `{...}` and `[...]` stand for once the answer is read as JSON
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def _text_matches(pattern: str, actual: str) -> bool:
 
 def mismatches(expected: Any, actual: Any, where: str = "answer") -> list[str]:
     """Where actual differs from the documented shape expected (empty if it matches)."""
+    if expected == ANY_VALUE:
+        return []
     if isinstance(expected, str):
         if isinstance(actual, str) and _text_matches(expected, actual):
             return []
@@ -122,7 +126,7 @@ def mismatches(expected: Any, actual: Any, where: str = "answer") -> list[str]:
 def check_answer(expected: str, output: str) -> list[str]:
     """Compare a command's output with its documented answer: as JSON if the answer is JSON, else as text."""
     try:
-        shape = json.loads(expected)
+        shape = json.loads(expected.replace("{...}", json.dumps(ANY_VALUE)).replace("[...]", json.dumps(ANY_VALUE)))
     except json.JSONDecodeError:
         return mismatches(expected, output.strip())
     try:

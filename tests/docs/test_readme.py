@@ -131,6 +131,8 @@ def test_steps_join_continued_and_quoted_lines_and_take_the_comment_under_them()
         ('[1, "..."]', "[1, 2, 3]", True),
         ("[1]", "[1, 2]", False),
         ("7F75...-1", "7F75AB-1\n", True),
+        ('{"a": {...}, "b": [...]}', '{"a": {"x": 1}, "b": [2]}', True),
+        ('{"a": {...}}', '{"a": {"x": 1}, "b": [2]}', False),
     ],
 )
 def test_documented_answers_match_precisely(expected: str, output: str, ok: bool) -> None:
