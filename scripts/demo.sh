@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
-pip install -q -r requirements.txt
+pip install -qq -r requirements.txt
 CONFIG="${CONFIG:-config/config.yml}"
 PORT="${PORT:-8000}"
 DEVNET_PORT="${DEVNET_PORT:-8080}"

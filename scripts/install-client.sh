@@ -7,5 +7,5 @@
 # block pip would otherwise print: expected, and harmless, since those pins are never used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pip install -q -r requirements-client.txt
-pip install -q --no-deps python-binance-chain==0.1.20 pywallet==0.1.0 two1==3.10.9
+pip install -qq -r requirements-client.txt
+pip install -qq --no-deps python-binance-chain==0.1.20 pywallet==0.1.0 two1==3.10.9

@@ -8,8 +8,8 @@ if [ ! -x .venv/bin/python ]; then
   say "first run: creating .venv and .venv-checkov (see README, Quick start, for the time and disk this takes)"
 fi
 . scripts/_venv.sh
-say "test requirements -> .venv (pip, quiet)"
-pip install -q -r requirements-test.txt
+say "test requirements -> .venv (pip -qq: errors only)"
+pip install -qq -r requirements-test.txt
 if ! python -c 'import binance_chain' 2>/dev/null; then
   say "python-binance-chain 0.1.20 -> .venv with --no-deps: its own pins no longer install (scripts/install-client.sh says why)"
   scripts/install-client.sh
@@ -18,7 +18,7 @@ fi
 if [ ! -x .venv-checkov/bin/checkov ]; then
   say "checkov -> .venv-checkov (its pins clash with the test tools; once)"
   "$PYTHON" -m venv .venv-checkov
-  .venv-checkov/bin/pip install -q checkov==3.3.30
+  .venv-checkov/bin/pip install -qq checkov==3.3.30
 fi
 export CHECKOV="$PWD/.venv-checkov/bin/checkov"
 # tests/deploy/test_container.py builds and runs the image: it needs a Docker engine and debootstrap
