@@ -3,22 +3,43 @@
 # Extra arguments go to pytest, e.g. ./scripts/test.sh -k transfer
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/_venv.sh
-# SoftHSM2 (a PKCS#11 token in software) for tests/keys; installed when missing and we are root,
-# else those tests skip with the reason.
-if ! command -v softhsm2-util >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2; } >/dev/null \
-    || echo "softhsm2 could not be installed; the PKCS#11 tests will skip" >&2
+say() { printf '==> %s\n' "$*"; }
+if [ ! -x .venv/bin/python ]; then
+  say "first run: creating .venv and .venv-checkov (see README, Quick start, for the time and disk this takes)"
 fi
-pip install -q -r requirements-test.txt
-python -c 'import binance_chain' 2>/dev/null || scripts/install-client.sh
+. scripts/_venv.sh
+say "test requirements -> .venv (pip -qq: errors only)"
+pip install -qq -r requirements-test.txt
+if ! python -c 'import binance_chain' 2>/dev/null; then
+  say "python-binance-chain 0.1.20 -> .venv with --no-deps: its own pins no longer install (scripts/install-client.sh says why)"
+  scripts/install-client.sh
+fi
 # checkov (static scan of terraform/) pins packages that clash with the test tools: own venv.
 if [ ! -x .venv-checkov/bin/checkov ]; then
+  say "checkov -> .venv-checkov (its pins clash with the test tools; once)"
   "$PYTHON" -m venv .venv-checkov
-  .venv-checkov/bin/pip install -q checkov==3.3.30
+  .venv-checkov/bin/pip install -qq checkov==3.3.30
 fi
 export CHECKOV="$PWD/.venv-checkov/bin/checkov"
+# System packages some tests need, installed once when missing, if apt-get can (else those tests
+# skip and say why): SoftHSM2 (a PKCS#11 token in software) for the HSM wallets; a Docker engine
+# and debootstrap (the image's base is made from the Debian mirror) for tests/deploy/test_container.py.
+missing=()
+command -v softhsm2-util >/dev/null || missing+=(softhsm2)
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "${missing[*]} -> apt-get (once)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null \
+      || say "apt-get could not install them: the tests that need them will skip"
+  else
+    say "missing ${missing[*]}, and no apt-get as root: the tests that need them will skip"
+  fi
+fi
+say "ruff check, ruff format --check, mypy --strict"
 ruff check .
 ruff format --check .
 mypy  # strict, over app/ (pyproject.toml)
+say "pytest $*"
 python -m pytest "$@"

@@ -4,13 +4,15 @@ import argparse
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
 from app.chain.address import decode_address, encode_address
 from app.chain.errors import InvalidInput
+from app.devnet import persist
 from app.devnet.server import create_app
-from app.devnet.state import DEFAULT_PROPOSALS
+from app.devnet.state import DEFAULT_PROPOSALS, Ledger
 
 # A bounded graceful shutdown: a request held by a timeout fault must not keep the node alive.
 SHUTDOWN_GRACE_SECONDS = 2
@@ -41,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--proposals", type=int, default=DEFAULT_PROPOSALS, metavar="N", help="governance proposals 1..N to vote on"
     )
     parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="keep the ledger in FILE: loaded at start if it exists (--fund then changes nothing), "
+        "rewritten atomically after every applied tx",
+    )
+    parser.add_argument(
         "--enable-faults",
         action="store_true",
         help="enable the /admin routes of fault injection and sequence tampering (tests only; off by default)",
@@ -56,6 +65,20 @@ def funded_addresses(addresses: Sequence[str], *, hrp: str) -> list[str]:
     return list(seen)
 
 
+def open_state(parser: argparse.ArgumentParser, ledger: Ledger, path: Path) -> None:
+    """Load the ledger from path if it exists, else write the new one there (so a bad path fails now)."""
+    try:
+        if persist.load(ledger, path):
+            print(f"devnet state loaded from {path} (height {ledger.height})", flush=True)
+            return
+        persist.save(ledger, path)
+    except persist.StateFileError as exc:
+        parser.error(f"--state: {exc}")
+    except OSError as exc:
+        parser.error(f"--state: cannot write {path}: {exc.strerror}")
+    print(f"devnet state: new ledger written to {path}", flush=True)
+
+
 def main(argv: list[str] | None = None, *, extra_fund: Sequence[str] = ()) -> None:
     """Parse argv, fund --fund plus extra_fund, print the URL and the funded addresses, and serve."""
     parser = build_parser()
@@ -66,15 +89,19 @@ def main(argv: list[str] | None = None, *, extra_fund: Sequence[str] = ()) -> No
         funded = funded_addresses([*args.fund, *extra_fund], hrp=args.hrp)
     except InvalidInput as exc:
         parser.error(f"--fund: {exc}")  # exits with status 2
+    state_file: Path | None = args.state
     app = create_app(
         chain_id=args.chain_id,
         hrp=args.hrp,
         genesis=funded,
         proposals=args.proposals,
         faults_enabled=args.enable_faults,
+        on_change=None if state_file is None else lambda ledger: persist.save(ledger, state_file),
     )
     url = f"http://{args.host}:{args.port}"
     print(f"devnet {args.chain_id} on {url} funded: {', '.join(funded) or '(none)'}", flush=True)
+    if state_file is not None:
+        open_state(parser, app.state.ledger, state_file)
     if args.enable_faults:
         print(f"devnet fault injection enabled: {url}/admin/faults", flush=True)
     config = uvicorn.Config(

@@ -174,7 +174,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(500, f"internal error: {type(exc).__name__}")
 
 
-def _add_routes(app: FastAPI, ledger: Ledger) -> None:
+def _add_routes(app: FastAPI, ledger: Ledger, on_change: Callable[[Ledger], None]) -> None:
     # Every handler is `async def` and calls the ledger without awaiting in between: they all run on
     # the one event loop, so a broadcast is applied atomically with respect to every other request.
 
@@ -203,6 +203,7 @@ def _add_routes(app: FastAPI, ledger: Ledger) -> None:
             committed = ledger.broadcast(parse_tx_body(body))
         except TxRejected as error:
             return rejection_response(error)
+        on_change(ledger)
         return [{"code": 0, "hash": committed.hash, "log": "Msg 0: ", "ok": True, "data": committed.data}]
 
     @app.get("/api/v1/tx/{tx_hash}", response_model=None)
@@ -234,7 +235,7 @@ class SetSequence(BaseModel):
     sequence: int = Field(ge=0, le=INT64_MAX)
 
 
-def _admin_router(ledger: Ledger, faults: FaultQueue) -> APIRouter:
+def _admin_router(ledger: Ledger, faults: FaultQueue, on_change: Callable[[Ledger], None]) -> APIRouter:
     """Routes that let tests inject faults and move sequences; only mounted with faults enabled."""
     router = APIRouter(prefix="/admin")
 
@@ -257,24 +258,31 @@ def _admin_router(ledger: Ledger, faults: FaultQueue) -> APIRouter:
     async def sequence_jump(address: str, jump: SequenceJump | None = None) -> dict[str, Any] | JSONResponse:
         """Advance the account's sequence as if another client had signed with its key."""
         by = jump.by if jump is not None else 1
-        return _change_sequence(ledger, address, lambda: ledger.bump_sequence(address, by))
+        return _change_sequence(ledger, address, lambda: ledger.bump_sequence(address, by), on_change)
 
     @router.post("/accounts/{address}/set-sequence", response_model=None)
     async def set_sequence(address: str, body: SetSequence) -> dict[str, Any] | JSONResponse:
         """Set the account's sequence."""
-        return _change_sequence(ledger, address, lambda: ledger.set_sequence(address, body.sequence))
+        return _change_sequence(ledger, address, lambda: ledger.set_sequence(address, body.sequence), on_change)
 
     return router
 
 
-def _change_sequence(ledger: Ledger, address: str, change: Callable[[], int]) -> dict[str, Any] | JSONResponse:
+def _change_sequence(
+    ledger: Ledger, address: str, change: Callable[[], int], on_change: Callable[[Ledger], None]
+) -> dict[str, Any] | JSONResponse:
     try:
         sequence = change()
     except KeyError:
         return error_response(404, "account not found")
     except ValueError as exc:
         return error_response(400, f"bad request: {exc}")
+    on_change(ledger)
     return {"address": ledger.normalize(address), "sequence": sequence}
+
+
+def _unchanged(_: Ledger) -> None:
+    """The default on_change: the ledger lives in memory only."""
 
 
 def create_app(
@@ -286,22 +294,26 @@ def create_app(
     pairs: Sequence[str] | None = None,
     proposals: int = DEFAULT_PROPOSALS,
     faults_enabled: bool = False,
+    on_change: Callable[[Ledger], None] | None = None,
 ) -> FastAPI:
     """A devnet node for chain_id whose genesis funds each address with genesis_coins (units of 1e-8).
 
     The ledger is on app.state.ledger, for tests that want to look behind the HTTP API. With
     faults_enabled, the /admin routes exist and the pending faults are on app.state.faults.
+    on_change(ledger) runs after every change the node makes (a tx applied, a sequence moved): the
+    hook of `--state FILE` (app.devnet.persist).
     """
+    on_change = on_change or _unchanged
     ledger = Ledger(
         chain_id=chain_id, hrp=hrp, genesis=genesis, genesis_coins=genesis_coins, pairs=pairs, proposals=proposals
     )
     app = FastAPI(title=f"Binance Chain devnet ({chain_id})", version=DEVNET_VERSION)
     app.state.ledger = ledger
     _add_error_handlers(app)
-    _add_routes(app, ledger)
+    _add_routes(app, ledger, on_change)
     if faults_enabled:
         faults = FaultQueue()
         app.state.faults = faults
-        app.include_router(_admin_router(ledger, faults))
+        app.include_router(_admin_router(ledger, faults, on_change))
         app.add_middleware(FaultMiddleware, faults=faults)
     return app

@@ -1,7 +1,6 @@
 """The Dockerfile and .dockerignore: structure and hardening, plus hadolint when it is installed.
 
-No Docker engine runs where the tests do, so the image is never built here: these tests read the
-Dockerfile instead.
+These tests read the Dockerfile; tests/deploy/test_container.py builds the image and runs it.
 """
 
 import os
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.timeout(120)
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
@@ -156,3 +156,9 @@ def test_hadolint_finds_nothing_to_report():
         [hadolint, "--no-color", str(DOCKERFILE)], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerignore_keeps_every_venv_cache_and_demo_state_out():
+    entries = {line.strip() for line in DOCKERIGNORE.read_text(encoding="utf-8").splitlines()}
+    for needed in (".venv*", ".hypothesis", ".pytest_cache", ".ruff_cache", "**/__pycache__", ".demo", "**/*.db"):
+        assert needed in entries, needed
