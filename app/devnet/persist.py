@@ -97,7 +97,8 @@ def _load_class(name: str, base: type | None) -> type:
     is_data = isinstance(found, type) and (dataclasses.is_dataclass(found) if base is None else issubclass(found, base))
     if not is_data:
         raise StateFileError(f"devnet state: {name!r} is not a data class")
-    return found
+    cls: type = found
+    return cls
 
 
 def _rebuild(cls: type, saved: dict[str, Any]) -> Any:
@@ -105,7 +106,7 @@ def _rebuild(cls: type, saved: dict[str, Any]) -> Any:
 
     A field the file does not have (added since it was written) takes its default.
     """
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     for f in dataclasses.fields(cls):
         if f.name in saved:
             value = decode(saved[f.name])

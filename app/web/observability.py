@@ -39,6 +39,20 @@ def request_id_of(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def _plain_route(scope: Scope) -> str:
+    """The path of a plain Starlette route (FastAPI's /docs, /redoc, the OpenAPI document), or 'unmatched'.
+
+    Only FastAPI's own routes put themselves in the scope; a plain route leaves its endpoint there.
+    """
+    endpoint, app = scope.get("endpoint"), scope.get("app")
+    if endpoint is not None and app is not None:
+        for route in getattr(app, "routes", ()):
+            if getattr(route, "endpoint", None) is endpoint and isinstance(getattr(route, "path", None), str):
+                path: str = route.path
+                return path
+    return "unmatched"
+
+
 def route_of(scope: Scope) -> str:
     """The matched route's path template (e.g. /api/wallet/{wallet_name}), or 'unmatched'.
 
@@ -47,7 +61,7 @@ def route_of(scope: Scope) -> str:
     """
     template = getattr(scope.get("route"), "path_format", None)
     if not isinstance(template, str):
-        return "unmatched"
+        return _plain_route(scope)
     rendered = template
     for name, value in (scope.get("path_params") or {}).items():
         rendered = rendered.replace("{" + name + "}", str(value))

@@ -225,3 +225,10 @@ async def test_metrics_do_not_accept_a_user_token_instead_of_the_metrics_token(p
     login = await protected_client.post("/api/auth/login", json={"username": "alice", "password": PASSWORDS["alice"]})
     r = await protected_client.get("/metrics", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
     assert r.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/api/openapi.json", "/docs/oauth2-redirect"])
+async def test_metrics_label_the_docs_routes_by_their_path(client, path) -> None:
+    before = await metric(client, "signing_http_requests_total", method="GET", route=path, status="200")
+    assert (await client.get(path)).status_code == 200
+    assert await metric(client, "signing_http_requests_total", method="GET", route=path, status="200") == before + 1

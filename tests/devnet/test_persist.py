@@ -80,7 +80,7 @@ def test_saved_ledger_loads_into_the_same_state(tmp_path: Path) -> None:
     assert restored.account(A).sequence == 4
     assert restored.account(A).balance("BNB").frozen == COIN
     assert restored.vote(2, A) == 1
-    first = next(iter(ledger._txs))
+    first = next(iter(ledger.state.txs))
     assert restored.tx(first) == ledger.tx(first)  # committed txs come back as equal dataclasses
 
 
@@ -115,7 +115,7 @@ def test_fields_added_later_are_saved_and_old_files_still_load(tmp_path: Path) -
 
     document = json.loads(path.read_text())
     del document["state"]["_new_state"]  # a file written before the field existed
-    for entry in document["state"]["_accounts"]["items"]:
+    for entry in document["state"]["state"]["fields"]["accounts"]["items"]:
         del entry[1]["fields"]["public_key"]  # a dataclass field added since: it takes its default
     path.write_text(json.dumps(document))
     older = new_ledger()
