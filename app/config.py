@@ -32,8 +32,9 @@ from app.chain.messages import PAIR_RE, TOKEN_RE, check_token_symbol
 from app.keys.keystore import KeystoreError
 from app.keys.keystore import load as load_keystore
 from app.keys.settings import AwsKmsSettings, Pkcs11Settings
-from app.permissions import Permission
+from app.permissions import Permission, effective_permissions
 from app.secretref import SecretReferenceError, read_private_file, resolve_secrets
+from app.signing.settings import ApprovalsConfig
 
 DEFAULT_TOKEN_EXPIRY_MINUTES = 10080
 MIN_SECRET_KEY_BYTES = 32
@@ -125,6 +126,7 @@ class WalletConfig(_Strict):
     permissions: list[Permission] = []
     ip_whitelist: list[str] | None = None
     limits: LimitsConfig | None = None
+    approvals: ApprovalsConfig | None = None  # the two-person rule (app/signing/settings.py)
     _signing_key: SigningKey | None = PrivateAttr(default=None)
 
     @field_validator("ip_whitelist")
@@ -273,6 +275,21 @@ class ServiceConfig(_Strict):
             for grant in user.wallet_permissions:
                 if grant.wallet_name not in wallet_names:
                     raise ValueError(f"user '{user.username}': grant on unknown wallet '{grant.wallet_name}'")
+        for wallet in self.wallets:
+            if wallet.approvals is not None:
+                granted = frozenset(wallet.permissions)
+                approvers = [
+                    u.username
+                    for u in self.users
+                    for g in u.wallet_permissions
+                    if g.wallet_name == wallet.name
+                    and Permission.APPROVE in effective_permissions(granted, frozenset(g.permissions))
+                ]
+                if wallet.approvals.quorum > len(approvers):
+                    raise ValueError(
+                        f"wallet '{wallet.name}': approvals.quorum is {wallet.approvals.quorum} but only "
+                        f"{len(approvers)} user(s) may approve on it"
+                    )
         return self
 
     @property

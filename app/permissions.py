@@ -11,6 +11,7 @@ class Permission(StrEnum):
     FREEZE = "freeze"  # freeze, unfreeze
     RESYNC = "resync"  # re-read account number and sequence from the node
     VOTE = "vote"  # governance votes
+    APPROVE = "approve"  # approve or reject others' requests that need a quorum (approvals)
 
 
 def effective_permissions(

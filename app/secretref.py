@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 TOP_LEVEL_SECRETS = ("secret_key", "audit_key", "database_url", "database_password")
 WALLET_SECRETS = ("private_key", "mnemonic", "passphrase", "keystore_password")
-WALLET_BLOCK_SECRETS = {"pkcs11": ("pin",)}  # secrets inside a wallet's key-source block
+WALLET_BLOCK_SECRETS = {"pkcs11": ("pin",), "approvals": ("webhook_secret",)}  # secrets inside a wallet's blocks
 USER_SECRETS = ("password_hash",)
 MAX_SECRET_FILE_BYTES = 64 * 1024
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -126,6 +126,7 @@ class Services:
 
     async def close(self) -> None:
         await self.users.close()
+        await self.signing.notifier.aclose()
         await self.signing.nodes.aclose()
         for wallet in self.wallets:
             await wallet.key.aclose()

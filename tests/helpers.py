@@ -15,9 +15,21 @@ KEY_A = "3dcc267e1f7edca86e03f0963b2d0b7804552d3014caddcfc435a4d7bc240cf5"
 KEY_B = "90335b9d2153ad1a9799a3ccc070bd64b4164e9642ee1dd48053c33f9a3a05e9"
 KEY_UNFUNDED = "1111111111111111111111111111111111111111111111111111111111111111"
 ALL = ["trade", "transfer", "freeze", "resync", "vote"]
-PASSWORDS = {"alice": "alice-password", "bob": "bob-password"}
+PASSWORDS = {
+    "alice": "alice-password",
+    "bob": "bob-password",
+    "carol": "carol-password",
+    "dave": "dave-password",
+    "erin": "erin-password",
+    "frank": "frank-password",
+}
 # Cost 4 keeps the suite fast; production hashes use 12 (hash-password's default).
 _HASHES = {name: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(4)).decode() for name, pw in PASSWORDS.items()}
+
+
+def password_hash(username: str) -> str:
+    """The bcrypt hash of username's test password."""
+    return _HASHES[username]
 
 
 def password_hashes() -> list[str]:

@@ -10,7 +10,7 @@ answered by whichever worker accepted the connection: run one worker per contain
 scrape each one (prometheus-client's multiprocess mode is not set up).
 """
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from app.errors import (
     IpNotAllowed,
@@ -103,6 +103,18 @@ class Metrics:
         self._login_failures = Counter(
             "signing_login_failures", "Logins refused for an unknown user or a wrong password", registry=r
         )
+        self._approvals = Counter(
+            "signing_approvals",
+            "Approval request events: requested, approved, rejected, cancelled, expired",
+            ["event"],
+            registry=r,
+        )
+        self._approvals_pending = Gauge(
+            "signing_approvals_pending",
+            "Approval requests waiting for a quorum (as of this process's last change)",
+            registry=r,
+        )
+        self._webhooks = Counter("signing_approval_webhooks", "Approval webhooks by outcome", ["outcome"], registry=r)
         # labels() takes a lock and validates: each request series is looked up once.
         self._request_series: dict[tuple[str, str, int], Counter] = {}
 
@@ -133,6 +145,13 @@ class Metrics:
 
     def resync(self, trigger: str) -> None:
         self._resyncs.labels(trigger).inc()
+
+    def approval(self, event: str, *, pending: int) -> None:
+        self._approvals.labels(event).inc()
+        self._approvals_pending.set(pending)
+
+    def webhook(self, outcome: str) -> None:
+        self._webhooks.labels(outcome).inc()
 
     def login_failure(self) -> None:
         self._login_failures.inc()

@@ -40,7 +40,7 @@ async def run_once(
     key: str,
     fingerprint: str,
     action: Callable[[], Awaitable[T]],
-    to_json: Callable[[T], Any],
+    to_answer: Callable[[T], tuple[int, Any]],
 ) -> T | Replay:
     """Run action, or return the stored answer of the first request that used key.
 
@@ -67,5 +67,6 @@ async def run_once(
     except BaseException:
         await keys.abandon(scope=scope, key=key)
         raise
-    await keys.complete(scope=scope, key=key, status_code=200, body=json.dumps(to_json(result)))
+    status_code, body = to_answer(result)
+    await keys.complete(scope=scope, key=key, status_code=status_code, body=json.dumps(body))
     return result

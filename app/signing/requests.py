@@ -12,7 +12,17 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 
 from app.chain.amounts import UNITS_PER_COIN, from_units, to_units
 from app.chain.errors import InvalidInput
@@ -102,9 +112,15 @@ def _memo(value: str) -> str:
     return value
 
 
+def _serialized(units: int, info: SerializationInfo) -> int | str:
+    """Units, or with context {"decimal": True} the decimal a person wrote (an approval's stored message)."""
+    return _shown(units) if isinstance(info.context, dict) and info.context.get("decimal") else units
+
+
 Amount = Annotated[
     int,
     BeforeValidator(_units),
+    PlainSerializer(_serialized),
     WithJsonSchema(
         {
             "anyOf": [{"type": "number"}, {"type": "string"}],

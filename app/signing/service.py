@@ -8,85 +8,32 @@ for a signature is written before the signature leaves the service (or reaches t
 if it cannot be written nothing is returned or sent: the audit log fails closed.
 """
 
-import hashlib
+import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-from app.chain.messages import NewOrder
 from app.chain.node import AccountState, BroadcastResult
-from app.chain.tx import SignedTx, sign_bytes, tx_hash
+from app.chain.tx import SignedTx
 from app.clock import Clock
 from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PolicyDenied, ServiceError
 from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
+from app.signing.approvals import ApprovalDesk, ApprovalView
 from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
 from app.signing.policy import check_all, denied_for
-from app.signing.requests import SignableMsg
-from app.signing.table import MessageType, Prepared
+from app.signing.table import MESSAGE_TYPES, Prepared
+from app.signing.txs import ResyncResult, SignRequest, SignResult, digest_of, result_of, sign_bytes_of
 from app.signing.wallets import Wallet, WalletRegistry
-from app.store import AuditWriteError, LimitExceeded, Store, WindowLimit
+from app.signing.webhooks import Notifier
+from app.store import ApprovalRow, AuditWriteError, LimitExceeded, Store, WindowLimit
+from app.store.approvals import Status
 
 T = TypeVar("T")
 MAX_SEQUENCE_RETRIES = 3
-
-
-@dataclass(frozen=True, slots=True)
-class SignRequest:
-    """An authorized request: who, with which wallet, which message type and body."""
-
-    actor: Actor
-    wallet: Wallet
-    message: MessageType
-    msg: SignableMsg
-    idempotency_key: str | None = None
-
-    def action(self, verb: str) -> str:
-        return f"{self.message.name}/{verb}"
-
-    def audit_entry(self, verb: str, **fields: Any) -> dict[str, Any]:
-        summary = {"type": self.message.name, **self.msg.audit_summary()}
-        return AuditLog.entry(self.actor, wallet=self.wallet.name, action=self.action(verb), summary=summary, **fields)
-
-
-@dataclass(frozen=True, slots=True)
-class SignResult:
-    """A signed transaction, ready to broadcast."""
-
-    signed_msg: str
-    tx_hash: str
-    sequence: int
-    account_number: int
-    chain_id: str
-    order_id: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-
-@dataclass(frozen=True, slots=True)
-class ResyncResult:
-    """The account state re-read from the node."""
-
-    wallet_name: str
-    address: str
-    account_number: int
-    sequence: int
-
-
-def _result(tx: SignedTx, chain_id: str) -> SignResult:
-    raw = tx.encode()
-    return SignResult(
-        signed_msg=raw.hex(),
-        tx_hash=tx_hash(raw),
-        sequence=tx.sequence,
-        account_number=tx.account_number,
-        chain_id=chain_id,
-        order_id=tx.msg.id if isinstance(tx.msg, NewOrder) else None,
-    )
 
 
 class SigningService:
@@ -112,15 +59,33 @@ class SigningService:
         self._clock = clock
         self._source = source
         self._idempotency_ttl = idempotency_ttl_seconds
+        self.notifier = Notifier(metrics)
+        self.approvals = ApprovalDesk(
+            store=store,
+            wallets=wallets,
+            audit=audit,
+            metrics=metrics,
+            clock=clock,
+            notifier=self.notifier,
+            execute=self._execute_approved,
+        )
 
     # ---- the three operations ----
 
-    async def sign(self, request: SignRequest) -> SignResult | Replay:
-        """Reserve the wallet's next sequence (within limits), sign, audit; the answer is kept per Idempotency-Key."""
+    async def sign(self, request: SignRequest) -> SignResult | ApprovalView | Replay:
+        """Reserve the wallet's next sequence (within limits), sign, audit; the answer is kept per Idempotency-Key.
+
+        A request the wallet's two-person rule covers waits for its quorum instead (ApprovalView).
+        """
+        if self.approvals.required(request):
+            return await self._once(request, "sign", lambda: self._audited(request, "sign", self._ask(request, "sign")))
         return await self._once(request, "sign", lambda: self._audited(request, "sign", self._sign(request)))
 
-    async def broadcast(self, request: SignRequest) -> list[Any] | Replay:
-        """Sign, audit, send to the node, audit its answer; the node's answer unchanged."""
+    async def broadcast(self, request: SignRequest) -> list[Any] | ApprovalView | Replay:
+        """Sign, audit, send to the node, audit its answer; the node's answer unchanged (or an ApprovalView)."""
+        if self.approvals.required(request):
+            verb = "broadcast"
+            return await self._once(request, verb, lambda: self._audited(request, verb, self._ask(request, verb)))
         return await self._once(request, "broadcast", lambda: self._audited(request, "broadcast", self._send(request)))
 
     async def resync(self, actor: Actor, wallet: Wallet) -> ResyncResult:
@@ -154,8 +119,28 @@ class SigningService:
             key=request.idempotency_key,
             fingerprint=request_fingerprint(request.action(verb), request.msg.model_dump(mode="json")),
             action=action,
-            to_json=lambda result: result.to_json() if isinstance(result, SignResult) else result,
+            to_answer=_answer,
         )
+
+    async def _ask(self, request: SignRequest, verb: str) -> ApprovalView:
+        """Approval: the request is checked as if it ran now (input, static limits), then waits for its quorum."""
+        request.message.prepare(request.msg, request.wallet)
+        self._limits(request)  # static rules now; the rolling windows count when it runs
+        return await self.approvals.request(request, verb)
+
+    async def _execute_approved(self, row: ApprovalRow) -> tuple[Status, str | None, Any]:
+        """Run a request whose quorum was reached, as its requester, through the same pipeline."""
+        message = next(m for m in MESSAGE_TYPES if m.name == row.message_type)
+        wallet = self._wallets.get(row.wallet)
+        if wallet is None:  # the wallet left the config since the request was made
+            return "failed", f"wallet '{row.wallet}' is no longer configured", None
+        msg = message.model.model_validate(json.loads(row.msg))
+        request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg)
+        if row.action == "sign":
+            signed = await self._audited(request, "sign", self._sign(request))
+            return "executed", None, signed.to_json()
+        answer = await self._audited(request, "broadcast", self._send(request))
+        return "executed", None, {"node_response": answer}
 
     async def _audited(self, request: SignRequest, verb: str, work: Awaitable[T]) -> T:
         """Run work; a failure is audited (with its reason) before it is raised; policy refusals are denials."""
@@ -215,7 +200,7 @@ class SigningService:
 
         def work(account_number: int, sequence: int) -> tuple[SignResult, str]:
             tx = self._unsigned(prepared, account_number, sequence, key.public_key)
-            result = _result(replace(tx, signature=key.sign_now(_digest(tx, chain_id))), chain_id)
+            result = result_of(replace(tx, signature=key.sign_now(digest_of(tx, chain_id))), chain_id)
             return result, record_text(at, {**entry, "sequence": sequence, "tx_hash": result.tx_hash})
 
         try:
@@ -347,22 +332,12 @@ class SigningService:
     ) -> SignResult:
         """Any key source: the signature is awaited (an HSM or KMS answers off the event loop)."""
         tx = self._unsigned(prepared, account_number, sequence, wallet.key.public_key)
-        signature = await wallet.key.sign_message(_sign_bytes(tx, chain_id))
-        return _result(replace(tx, signature=signature), chain_id)
+        signature = await wallet.key.sign_message(sign_bytes_of(tx, chain_id))
+        return result_of(replace(tx, signature=signature), chain_id)
 
 
-def _sign_bytes(tx: SignedTx, chain_id: str) -> bytes:
-    """The StdSignDoc the chain verifies the signature over."""
-    return sign_bytes(
-        msg=tx.msg,
-        chain_id=chain_id,
-        account_number=tx.account_number,
-        sequence=tx.sequence,
-        memo=tx.memo,
-        source=tx.source,
-    )
-
-
-def _digest(tx: SignedTx, chain_id: str) -> bytes:
-    """SHA-256 of the tx's sign bytes."""
-    return hashlib.sha256(_sign_bytes(tx, chain_id)).digest()
+def _answer(result: Any) -> tuple[int, Any]:
+    """What an Idempotency-Key keeps: 202 for a request waiting for approval, else 200."""
+    if isinstance(result, ApprovalView):
+        return 202, result.to_json()
+    return 200, result.to_json() if isinstance(result, SignResult) else result

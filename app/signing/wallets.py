@@ -10,6 +10,7 @@ from app.errors import IpNotAllowed, PermissionDenied, UnknownWallet
 from app.keys import KeySource
 from app.permissions import Permission, effective_permissions
 from app.signing.policy import Policy
+from app.signing.settings import ApprovalsConfig
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -38,6 +39,7 @@ class Wallet:
     # None means any client address may use the wallet.
     allowed_networks: tuple[IPNetwork, ...] | None
     policy: Policy | None = None
+    approvals: ApprovalsConfig | None = None
 
     @property
     def account_key(self) -> tuple[str, str]:
@@ -96,6 +98,7 @@ class WalletRegistry:
                 permissions=frozenset(wc.permissions),
                 allowed_networks=_networks(wc.ip_whitelist),
                 policy=policy,
+                approvals=wc.approvals,
             )
         self._user_policies = {
             (user.username, grant.wallet_name): Policy.compile(

@@ -7,6 +7,7 @@ calls back into signing: a reservation's in-transaction work is a pure function 
 from dataclasses import dataclass
 
 from app.clock import Clock, SystemClock
+from app.store.approvals import ApprovalRow, Approvals, Vote
 from app.store.audit import AuditChain, AuditRow, AuditWriteError, Verification
 from app.store.database import Database
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
@@ -20,6 +21,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AccountKey",
     "AccountRow",
+    "ApprovalRow",
     "AuditRow",
     "AuditWriteError",
     "IdempotencyClaim",
@@ -28,6 +30,7 @@ __all__ = [
     "Reserved",
     "Store",
     "Verification",
+    "Vote",
     "WindowLimit",
 ]
 
@@ -42,6 +45,7 @@ class Store:
     idempotency: IdempotencyKeys
     logins: LoginFailures
     locks: AccountLocks
+    approvals: Approvals
 
     @classmethod
     async def open(cls, database_url: str, *, audit_key: bytes, clock: Clock | None = None) -> "Store":
@@ -56,6 +60,7 @@ class Store:
             idempotency=IdempotencyKeys(db, clock),
             logins=LoginFailures(db),
             locks=AccountLocks(db),
+            approvals=Approvals(db, clock),
         )
 
     async def close(self) -> None:

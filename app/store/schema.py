@@ -2,7 +2,8 @@
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3  # 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage
+# 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage; 4: approvals
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -68,6 +69,37 @@ usage = sa.Table(
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("at", sa.Float, nullable=False),
     sa.Index("usage_window", "scope", "symbol", "at"),
+)
+
+
+# Requests waiting for a quorum of approvers (the two-person rule), and each approver's decision.
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("wallet", sa.Text, nullable=False),
+    sa.Column("message_type", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),  # sign or broadcast
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("client_ip", sa.Text),
+    sa.Column("msg", sa.Text, nullable=False),  # the validated message as JSON, exactly what will be signed
+    sa.Column("quorum", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("reason", sa.Text),  # why it was rejected or failed
+    sa.Column("result", sa.Text),  # once executed: the signed tx or the node's answer, as JSON
+    sa.Index("approvals_status", "status", "wallet"),
+)
+approval_votes = sa.Table(
+    "approval_votes",
+    metadata,
+    sa.Column("approval_id", sa.Text, primary_key=True),
+    sa.Column("username", sa.Text, primary_key=True),  # one decision per user per request
+    sa.Column("decision", sa.Text, nullable=False),  # approve or reject
+    sa.Column("reason", sa.Text),
+    sa.Column("at", sa.Float, nullable=False),
 )
 
 

@@ -15,7 +15,7 @@ from app.web.bodylimit import install_limits
 from app.web.clientip import trusted_networks
 from app.web.errors import install_error_handlers
 from app.web.observability import install_observability
-from app.web.routes import auth, health, messages, wallet
+from app.web.routes import approvals, auth, health, messages, wallet
 
 log = logging.getLogger("app.web")
 DESCRIPTION = """
@@ -62,6 +62,7 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
     api.include_router(auth.router)
     api.include_router(messages.build_router())
     api.include_router(wallet.router)
+    api.include_router(approvals.router)
     app.include_router(api)
     app.include_router(health.router)  # /health, /ready, /metrics: outside /api, no user token
     return app

@@ -22,8 +22,8 @@ from app.services import Services
 from app.signing.audit import Actor, AuditLog
 from app.signing.idempotency import KEY_PATTERN
 from app.signing.requests import SignableMsg
-from app.signing.service import SignRequest
 from app.signing.table import MessageType
+from app.signing.txs import SignRequest
 from app.signing.wallets import Wallet
 from app.web.clientip import client_of_scope
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.permissions import Permission
-from app.signing.service import SignResult
+from app.signing.txs import SignResult
 
 MAX_WALLET_NAME_CHARS = 64
 WALLET_NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"

@@ -78,6 +78,8 @@ async def test_every_documented_example_works_against_the_demo_config(demo_clien
     for path, body in examples:
         if path.endswith("/broadcast"):
             continue  # broadcasting the cancel example would cancel an order that does not exist
+        if "{" in path:
+            continue  # the approval routes act on a request's id (tests/api/test_approvals.py)
         r = await demo_client.post(
             path, content=json.dumps(body), headers={**headers, "Content-Type": "application/json"}
         )

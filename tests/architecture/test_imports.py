@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "observability": {"errors"},
     "auth": {"config", "permissions", "errors", "clock", "store", "chain", "keys", "secretref"},
     "signing": {"keys", "store", "chain", "config", "errors", "permissions", "clock", "observability", "secretref"},
-    "config": {"chain", "keys", "permissions", "secretref"},
+    "config": {"chain", "keys", "permissions", "secretref", "signing"},  # keys' and signing's settings models
 }
 MAY_IMPORT_WEB_FRAMEWORK = ("web", "main", "devnet")
 

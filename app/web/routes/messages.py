@@ -5,15 +5,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from app.signing.approvals import ApprovalView
 from app.signing.idempotency import Replay
 from app.signing.table import MESSAGE_TYPES, MessageType
 from app.web.deps import Authorized, ServicesDep, wallet_for
 from app.web.jsonbody import DecimalJSONRoute
 from app.web.openapi import errors
+from app.web.routes.approvals import ApprovalResponse
 from app.web.schemas import SignResponse, sign_request_model
 
-_SIGN_ERRORS = errors(401, 403, 404, 409, 422, 502, 503, 504)
-_BROADCAST_ERRORS = errors(400, 401, 403, 404, 409, 422, 502, 503, 504)
+_PENDING: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ApprovalResponse,
+        "description": "The wallet's two-person rule covers this request: it waits for its quorum "
+        "(nothing signed, reserved or sent); follow it at GET /api/approvals/{approval_id}",
+    }
+}
+_SIGN_ERRORS = {**_PENDING, **errors(401, 403, 404, 409, 422, 502, 503, 504)}
+_BROADCAST_ERRORS = {**_PENDING, **errors(400, 401, 403, 404, 409, 422, 502, 503, 504)}
 
 
 def replayed(replay: Replay) -> JSONResponse:
@@ -32,11 +41,17 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
         result = await services.signing.sign(authorized.request)
         if isinstance(result, Replay):
             return replayed(result)
+        if isinstance(result, ApprovalView):
+            return JSONResponse(result.to_json(), 202)
         return SignResponse.from_result(result)
 
     async def broadcast(authorized: BroadcastBody, services: ServicesDep) -> Any:
         result = await services.signing.broadcast(authorized.request)
-        return replayed(result) if isinstance(result, Replay) else result
+        if isinstance(result, Replay):
+            return replayed(result)
+        if isinstance(result, ApprovalView):
+            return JSONResponse(result.to_json(), 202)
+        return result
 
     for path in (message.name, *message.aliases):
         router.add_api_route(

@@ -1,0 +1,84 @@
+"""The pipeline's request and result types, and the tx pieces every signing path shares."""
+
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.chain.messages import NewOrder
+from app.chain.tx import SignedTx, sign_bytes, tx_hash
+from app.signing.audit import Actor, AuditLog
+from app.signing.requests import SignableMsg
+from app.signing.table import MessageType
+from app.signing.wallets import Wallet
+
+
+@dataclass(frozen=True, slots=True)
+class SignRequest:
+    """An authorized request: who, with which wallet, which message type and body."""
+
+    actor: Actor
+    wallet: Wallet
+    message: MessageType
+    msg: SignableMsg
+    idempotency_key: str | None = None
+
+    def action(self, verb: str) -> str:
+        return f"{self.message.name}/{verb}"
+
+    def audit_entry(self, verb: str, **fields: Any) -> dict[str, Any]:
+        summary = {"type": self.message.name, **self.msg.audit_summary()}
+        return AuditLog.entry(self.actor, wallet=self.wallet.name, action=self.action(verb), summary=summary, **fields)
+
+
+@dataclass(frozen=True, slots=True)
+class SignResult:
+    """A signed transaction, ready to broadcast."""
+
+    signed_msg: str
+    tx_hash: str
+    sequence: int
+    account_number: int
+    chain_id: str
+    order_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class ResyncResult:
+    """The account state re-read from the node."""
+
+    wallet_name: str
+    address: str
+    account_number: int
+    sequence: int
+
+
+def result_of(tx: SignedTx, chain_id: str) -> SignResult:
+    raw = tx.encode()
+    return SignResult(
+        signed_msg=raw.hex(),
+        tx_hash=tx_hash(raw),
+        sequence=tx.sequence,
+        account_number=tx.account_number,
+        chain_id=chain_id,
+        order_id=tx.msg.id if isinstance(tx.msg, NewOrder) else None,
+    )
+
+
+def sign_bytes_of(tx: SignedTx, chain_id: str) -> bytes:
+    """The StdSignDoc the chain verifies the signature over."""
+    return sign_bytes(
+        msg=tx.msg,
+        chain_id=chain_id,
+        account_number=tx.account_number,
+        sequence=tx.sequence,
+        memo=tx.memo,
+        source=tx.source,
+    )
+
+
+def digest_of(tx: SignedTx, chain_id: str) -> bytes:
+    """SHA-256 of the tx's sign bytes."""
+    return hashlib.sha256(sign_bytes_of(tx, chain_id)).digest()

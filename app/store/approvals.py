@@ -1,0 +1,181 @@
+"""Approval requests and their votes; each decision and the claim to execute are one transaction.
+
+A vote locks its request's row first (FOR UPDATE on PostgreSQL; SQLite's writer is already one at
+a time), so concurrent approvals on workers and replicas are counted once each, and exactly one of
+them moves a request from pending to executing: only that caller runs the action.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from app.clock import Clock
+from app.store.database import Database
+from app.store.schema import approval_votes as votes
+from app.store.schema import approvals
+from app.store.sql import Statement, param
+
+Status = Literal["pending", "executing", "executed", "failed", "rejected", "cancelled", "expired"]
+VoteOutcome = Literal["recorded", "execute", "rejected", "duplicate", "not_pending", "expired", "missing"]
+
+_COLUMNS = (
+    approvals.c.id,
+    approvals.c.wallet,
+    approvals.c.message_type,
+    approvals.c.action,
+    approvals.c.requested_by,
+    approvals.c.client_ip,
+    approvals.c.msg,
+    approvals.c.quorum,
+    approvals.c.status,
+    approvals.c.created_at,
+    approvals.c.expires_at,
+    approvals.c.updated_at,
+    approvals.c.reason,
+    approvals.c.result,
+)
+_INSERT = Statement(sa.insert(approvals).values({c.name: param(c.name) for c in _COLUMNS}))
+_LOCK = Statement(sa.select(*_COLUMNS).where(approvals.c.id == param("id")).with_for_update())
+_SET_STATUS = Statement(
+    sa.update(approvals)
+    .where(approvals.c.id == param("id"), approvals.c.status == param("from_status"))
+    .values(status=param("status"), reason=param("reason"), result=param("result"), updated_at=param("now"))
+)
+_VOTE = Statement(
+    postgresql.insert(votes)
+    .values(
+        approval_id=param("id"),
+        username=param("username"),
+        decision=param("decision"),
+        reason=param("reason"),
+        at=param("now"),
+    )
+    .on_conflict_do_nothing()
+)
+_APPROVALS = Statement(
+    sa.select(sa.func.count())
+    .select_from(votes)
+    .where(votes.c.approval_id == param("id"), votes.c.decision == "approve")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRow:
+    """A stored approval request."""
+
+    id: str
+    wallet: str
+    message_type: str
+    action: str
+    requested_by: str
+    client_ip: str | None
+    msg: str
+    quorum: int
+    status: str
+    created_at: float
+    expires_at: float
+    updated_at: float
+    reason: str | None
+    result: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    username: str
+    decision: str
+    reason: str | None
+    at: float
+
+
+def _row(values: Sequence[Any]) -> ApprovalRow:
+    """A row of _COLUMNS, in their order."""
+    return ApprovalRow(**{column.name: value for column, value in zip(_COLUMNS, values, strict=True)})
+
+
+class Approvals:
+    """Creates, reads and decides approval requests."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def create(self, row: ApprovalRow) -> None:
+        values = {c.name: getattr(row, c.name) for c in _COLUMNS}
+        await self._db.write(lambda conn: _INSERT.run(conn, values))
+
+    async def get(self, approval_id: str) -> ApprovalRow | None:
+        async with self._db.connect() as conn:
+            found = (await conn.execute(sa.select(*_COLUMNS).where(approvals.c.id == approval_id))).first()
+        return _row(found) if found else None
+
+    async def votes(self, approval_id: str) -> list[Vote]:
+        query = sa.select(votes.c.username, votes.c.decision, votes.c.reason, votes.c.at)
+        async with self._db.connect() as conn:
+            rows = await conn.execute(query.where(votes.c.approval_id == approval_id).order_by(votes.c.at))
+            return [Vote(str(r[0]), str(r[1]), r[2], float(r[3])) for r in rows]
+
+    async def listed(self, *, wallets: set[str], requested_by: str, status: str | None) -> list[ApprovalRow]:
+        """Requests on these wallets or made by requested_by, newest first (at most 500)."""
+        where = sa.or_(approvals.c.wallet.in_(sorted(wallets)), approvals.c.requested_by == requested_by)
+        query = sa.select(*_COLUMNS).where(where)
+        if status is not None:
+            query = query.where(approvals.c.status == status)
+        async with self._db.connect() as conn:
+            rows = await conn.execute(query.order_by(approvals.c.created_at.desc()).limit(500))
+            return [_row(r) for r in rows]
+
+    async def count_pending(self) -> int:
+        async with self._db.connect() as conn:
+            query = sa.select(sa.func.count()).select_from(approvals).where(approvals.c.status == "pending")
+            return int((await conn.execute(query)).scalar() or 0)
+
+    async def vote(self, approval_id: str, *, username: str, decision: str, reason: str | None) -> VoteOutcome:
+        """Record one decision; "execute" for the one approval that reaches the quorum (now executing)."""
+        now = self._clock.now()
+        base = {"id": approval_id, "now": now, "reason": reason, "result": None}
+
+        def vote(conn: sa.Connection) -> VoteOutcome:
+            row = _LOCK.run(conn, {"id": approval_id}).fetchone()
+            if row is None:
+                return "missing"
+            found = _row(row)
+            if found.status != "pending":
+                return "not_pending"
+            if now >= found.expires_at:
+                _SET_STATUS.run(conn, {**base, "from_status": "pending", "status": "expired", "reason": None})
+                return "expired"
+            if _VOTE.run(conn, {**base, "username": username, "decision": decision}).rowcount != 1:
+                return "duplicate"
+            if decision == "reject":
+                _SET_STATUS.run(conn, {**base, "from_status": "pending", "status": "rejected"})
+                return "rejected"
+            counted = _APPROVALS.run(conn, {"id": approval_id}).fetchone()
+            if counted is not None and int(counted[0]) >= found.quorum:
+                _SET_STATUS.run(conn, {**base, "from_status": "pending", "status": "executing", "reason": None})
+                return "execute"
+            return "recorded"
+
+        return await self._db.write(vote, rank=2, key=approval_id)
+
+    async def move(
+        self,
+        approval_id: str,
+        *,
+        from_status: str,
+        status: Status,
+        reason: str | None = None,
+        result: str | None = None,
+    ) -> bool:
+        """Change a request's status if it is still from_status (cancel, expire, executed, failed)."""
+        params = {
+            "id": approval_id,
+            "from_status": from_status,
+            "status": status,
+            "reason": reason,
+            "result": result,
+            "now": self._clock.now(),
+        }
+        return await self._db.write(lambda conn: _SET_STATUS.run(conn, params).rowcount == 1, rank=2, key=approval_id)
