@@ -25,8 +25,9 @@ from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
 from app.signing.policy import check_all, denied_for
+from app.signing.prepared import Prepared
 from app.signing.requests import SignableMsg
-from app.signing.table import MessageType, Prepared
+from app.signing.table import MessageType
 from app.signing.wallets import Wallet, WalletRegistry
 from app.store import AuditWriteError, LimitExceeded, Store, WindowLimit
 
