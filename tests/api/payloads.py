@@ -3,8 +3,8 @@
 from typing import Any
 
 from app.chain.keys import verify
-from app.signing.table import MESSAGE_TYPES
 from app.chain.tx import SignedTx, decode_tx, sign_bytes
+from app.signing.table import MESSAGE_TYPES
 from tests.helpers import CHAIN_ID, HRP, OTHER_ADDRESS
 
 ORDER_ID = "7F756B1BE93AA2E2FDC3D7CB713ABC206F877802-3"
