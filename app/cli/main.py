@@ -56,7 +56,12 @@ def summarize(config: ServiceConfig) -> dict[str, Any]:
     envs = config.all_environments
     return {
         "environments": {
-            name: {"api_url": env.api_url, "hrp": env.hrp, "chain_id": env.chain_id or "(read from node)"}
+            name: {
+                "api_url": env.api_url,
+                "hrp": env.hrp,
+                "chain_id": env.chain_id or "(read from node)",
+                "side_chain_id": env.side_chain_id,
+            }
             for name, env in envs.items()
         },
         "wallets": [
