@@ -28,7 +28,7 @@ from app.chain.address import decode_address
 from app.chain.amounts import to_units
 from app.chain.errors import InvalidInput, InvalidKey
 from app.chain.keys import SigningKey
-from app.chain.messages import PAIR_RE, TOKEN_RE, check_token_symbol
+from app.chain.messages import PAIR_RE, TOKEN_RE, bsc_address, check_token_symbol
 from app.keys.keystore import KeystoreError
 from app.keys.keystore import load as load_keystore
 from app.keys.settings import AwsKmsSettings, Pkcs11Settings
@@ -57,12 +57,14 @@ class EnvironmentConfig(_Strict):
     hrp: Annotated[str, Field(pattern=r"^[a-z]{1,16}$")]
     chain_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    # The side chain that staking messages name: "bsc" on mainnet, "chapel" on the testnet.
+    side_chain_id: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z0-9\-]+$")] = "bsc"
 
 
 BUILTIN_ENVIRONMENTS = {
     "PROD": EnvironmentConfig(api_url="https://dex.binance.org", hrp="bnb", chain_id="Binance-Chain-Tigris"),
     "TESTNET": EnvironmentConfig(
-        api_url="https://testnet-dex.binance.org", hrp="tbnb", chain_id="Binance-Chain-Ganges"
+        api_url="https://testnet-dex.binance.org", hrp="tbnb", chain_id="Binance-Chain-Ganges", side_chain_id="chapel"
     ),
 }
 
@@ -85,7 +87,8 @@ class LimitsConfig(_Strict):
 
     max_per_tx: dict[TokenName, LimitAmount] = {}
     max_per_day: dict[TokenName, LimitAmount] = {}  # rolling 24 hours, counted at signing time
-    allowed_destinations: list[str] | None = None  # transfer recipients (bech32); None = any
+    # Recipients: bech32, or 0x (EIP-55 or one case) for transfers to BNB Smart Chain; None = any.
+    allowed_destinations: list[str] | None = None
     allowed_symbols: list[str] | None = None  # tokens (transfers, freezes) and pairs (orders); None = any
     max_orders_per_minute: Annotated[int, Field(ge=1)] | None = None
 
@@ -102,7 +105,7 @@ class LimitsConfig(_Strict):
     def _check_destinations(cls, value: list[str] | None) -> list[str] | None:
         for address in value or []:
             try:
-                decode_address(address)
+                bsc_address(address) if address.startswith("0x") else decode_address(address)
             except InvalidInput as exc:
                 raise ValueError(f"allowed destination '{address}': {exc}") from None
         return value

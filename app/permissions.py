@@ -7,11 +7,16 @@ class Permission(StrEnum):
     """A capability granted by a wallet and by a user's grant on that wallet."""
 
     TRADE = "trade"  # new order, cancel order
-    TRANSFER = "transfer"  # send one or several coins
+    TRANSFER = "transfer"  # send one or several coins, multi-send, transfer out to BSC
     FREEZE = "freeze"  # freeze, unfreeze
     RESYNC = "resync"  # re-read account number and sequence from the node
     VOTE = "vote"  # governance votes
     APPROVE = "approve"  # approve or reject others' requests that need a quorum (approvals)
+    LOCK = "lock"  # time lock, unlock, relock
+    SWAP = "swap"  # atomic swaps (BEP3): HTLT, deposit, claim, refund
+    ISSUE = "issue"  # token issue, mint, burn
+    STAKE = "stake"  # side-chain delegate, redelegate, undelegate
+    ACCOUNT = "account"  # account flags
 
 
 def effective_permissions(

@@ -78,7 +78,12 @@ def summarize(config: ServiceConfig, keys: dict[str, KeySource] | None = None) -
     keys = keys if keys is not None else open_key_sources(config)
     return {
         "environments": {
-            name: {"api_url": env.api_url, "hrp": env.hrp, "chain_id": env.chain_id or "(read from node)"}
+            name: {
+                "api_url": env.api_url,
+                "hrp": env.hrp,
+                "chain_id": env.chain_id or "(read from node)",
+                "side_chain_id": env.side_chain_id,
+            }
             for name, env in envs.items()
         },
         "wallets": [

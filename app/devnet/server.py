@@ -235,6 +235,14 @@ class SetSequence(BaseModel):
     sequence: int = Field(ge=0, le=INT64_MAX)
 
 
+class SkipBlocks(BaseModel):
+    """The body of POST /admin/skip-blocks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1, le=10**6)
+
+
 def _admin_router(ledger: Ledger, faults: FaultQueue, on_change: Callable[[Ledger], None]) -> APIRouter:
     """Routes that let tests inject faults and move sequences; only mounted with faults enabled."""
     router = APIRouter(prefix="/admin")
@@ -264,6 +272,13 @@ def _admin_router(ledger: Ledger, faults: FaultQueue, on_change: Callable[[Ledge
     async def set_sequence(address: str, body: SetSequence) -> dict[str, Any] | JSONResponse:
         """Set the account's sequence."""
         return _change_sequence(ledger, address, lambda: ledger.set_sequence(address, body.sequence), on_change)
+
+    @router.post("/skip-blocks")
+    async def skip_blocks(body: SkipBlocks) -> dict[str, Any]:
+        """Add empty blocks, so a swap's height span can pass (to test a refund); answer the new height."""
+        height = ledger.skip_blocks(body.count)
+        on_change(ledger)
+        return {"height": height}
 
     return router
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from app.chain.address import normalize_address
 from app.chain.amounts import UNITS_PER_COIN, to_units
 from app.chain.errors import InvalidInput
+from app.chain.messages import bsc_address
 from app.config import LimitsConfig
 from app.errors import PolicyDenied
 from app.store import LimitExceeded, WindowLimit
@@ -28,6 +29,18 @@ class Spend:
     symbols: tuple[str, ...]  # tokens and pairs it touches
     destination: str | None = None
     is_order: bool = False
+    destinations: tuple[str, ...] = ()  # a multi-send's recipients, each checked like destination
+
+    def all_destinations(self) -> tuple[str, ...]:
+        """Every address the coins go to: bech32 on this chain, or 0x on BNB Smart Chain."""
+        return (*((self.destination,) if self.destination is not None else ()), *self.destinations)
+
+
+def canonical_destination(address: str, hrp: str) -> str:
+    """The one form of a destination that allowed_destinations compares: lower-case bech32, or EIP-55 0x."""
+    if address.startswith("0x"):
+        return bsc_address(address)
+    return normalize_address(address, hrp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +63,7 @@ class Policy:
             decoded = set()
             for address in limits.allowed_destinations:
                 try:
-                    decoded.add(normalize_address(address, hrp))
+                    decoded.add(canonical_destination(address, hrp))
                 except InvalidInput:
                     continue  # an address of another chain can never match
             destinations = frozenset(decoded)
@@ -76,9 +89,10 @@ class Policy:
             for symbol in spend.symbols:
                 if symbol not in self.allowed_symbols:
                     raise PolicyDenied(f"{who} limit allowed_symbols does not include {symbol}")
-        if spend.destination is not None and self.allowed_destinations is not None:
-            if normalize_address(spend.destination, self.hrp) not in self.allowed_destinations:
-                raise PolicyDenied(f"{who} limit allowed_destinations does not include this address")
+        if self.allowed_destinations is not None:
+            for destination in spend.all_destinations():
+                if canonical_destination(destination, self.hrp) not in self.allowed_destinations:
+                    raise PolicyDenied(f"{who} limit allowed_destinations does not include this address")
         windows = [
             WindowLimit(self.scope, token, amount, self.max_per_day[token], DAY_SECONDS, f"{who} max_per_day {token}")
             for token, amount in spend.coins

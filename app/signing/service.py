@@ -25,7 +25,8 @@ from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
 from app.signing.policy import check_all, denied_for
-from app.signing.table import MESSAGE_TYPES, Prepared
+from app.signing.prepared import Prepared
+from app.signing.table import MESSAGE_TYPES
 from app.signing.txs import ResyncResult, SignRequest, SignResult, digest_of, result_of, sign_bytes_of
 from app.signing.wallets import Wallet, WalletRegistry
 from app.signing.webhooks import Notifier

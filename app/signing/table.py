@@ -17,16 +17,18 @@ from app.chain.messages import CancelOrder, Coin, Msg, NewOrder, Send, TokenFree
 from app.chain.tx import order_id
 from app.errors import InvalidRequest
 from app.permissions import Permission
+from app.signing import prepare_more as more
+from app.signing.prepared import Prepared
 from app.signing.requests import CancelOrderMsg, FreezeMsg, OrderMsg, SignableMsg, TransferMsg, VoteMsg
+from app.signing.requests_account import SetAccountFlagsMsg
+from app.signing.requests_bank import MultiSendMsg, TransferOutMsg
+from app.signing.requests_locks import TimeLockMsg, TimeRelockMsg, TimeUnlockMsg
+from app.signing.requests_staking import SideChainDelegateMsg, SideChainRedelegateMsg, SideChainUndelegateMsg
+from app.signing.requests_swaps import ClaimHTLTMsg, DepositHTLTMsg, HTLTMsg, RefundHTLTMsg
+from app.signing.requests_tokens import BurnMsg, IssueMsg, MintMsg
 from app.signing.wallets import Wallet
 
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A message ready to sign once a sequence is reserved."""
-
-    build: Callable[[int], Msg]
-    memo: str = ""
+__all__ = ["MESSAGE_TYPES", "MessageType", "Prepared"]
 
 
 def prepare_order(msg: OrderMsg, wallet: Wallet) -> Prepared:
@@ -100,4 +102,47 @@ MESSAGE_TYPES = (
     MessageType("freeze", FreezeMsg, Permission.FREEZE, prepare_freeze, "a token freeze"),
     MessageType("unfreeze", FreezeMsg, Permission.FREEZE, prepare_unfreeze, "a token unfreeze"),
     MessageType("vote", VoteMsg, Permission.VOTE, prepare_vote, "a governance vote"),
+    # issue 16: the rest of what an account can sign (app/signing/prepare_more.py, requests_*.py)
+    MessageType(
+        "multi_send", MultiSendMsg, Permission.TRANSFER, more.prepare_multi_send, "a payment to several addresses"
+    ),
+    MessageType(
+        "transfer_out", TransferOutMsg, Permission.TRANSFER, more.prepare_transfer_out, "a transfer to BNB Smart Chain"
+    ),
+    MessageType("time_lock", TimeLockMsg, Permission.LOCK, more.prepare_time_lock, "a time lock"),
+    MessageType("time_unlock", TimeUnlockMsg, Permission.LOCK, more.prepare_time_unlock, "a time unlock"),
+    MessageType("time_relock", TimeRelockMsg, Permission.LOCK, more.prepare_time_relock, "a time relock"),
+    MessageType("htlt", HTLTMsg, Permission.SWAP, more.prepare_htlt, "an atomic swap (HTLT)"),
+    MessageType(
+        "deposit_htlt", DepositHTLTMsg, Permission.SWAP, more.prepare_deposit_htlt, "a deposit into an atomic swap"
+    ),
+    MessageType("claim_htlt", ClaimHTLTMsg, Permission.SWAP, more.prepare_claim_htlt, "a claim of an atomic swap"),
+    MessageType("refund_htlt", RefundHTLTMsg, Permission.SWAP, more.prepare_refund_htlt, "a refund of an atomic swap"),
+    MessageType("issue", IssueMsg, Permission.ISSUE, more.prepare_issue, "a token issue"),
+    MessageType("mint", MintMsg, Permission.ISSUE, more.prepare_mint, "a token mint"),
+    MessageType("burn", BurnMsg, Permission.ISSUE, more.prepare_burn, "a token burn"),
+    MessageType(
+        "side_chain_delegate",
+        SideChainDelegateMsg,
+        Permission.STAKE,
+        more.prepare_delegate,
+        "a side-chain delegation",
+    ),
+    MessageType(
+        "side_chain_redelegate",
+        SideChainRedelegateMsg,
+        Permission.STAKE,
+        more.prepare_redelegate,
+        "a side-chain redelegation",
+    ),
+    MessageType(
+        "side_chain_undelegate",
+        SideChainUndelegateMsg,
+        Permission.STAKE,
+        more.prepare_undelegate,
+        "a side-chain undelegation",
+    ),
+    MessageType(
+        "set_account_flags", SetAccountFlagsMsg, Permission.ACCOUNT, more.prepare_set_account_flags, "account flags"
+    ),
 )

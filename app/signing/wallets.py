@@ -24,6 +24,7 @@ class Environment:
     hrp: str
     chain_id: str | None
     timeout_seconds: float
+    side_chain_id: str = "bsc"  # what side-chain staking messages name (testnet: "chapel")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -78,6 +79,7 @@ class WalletRegistry:
                 hrp=env.hrp,
                 chain_id=env.chain_id,
                 timeout_seconds=env.timeout_seconds,
+                side_chain_id=env.side_chain_id,
             )
             for name, env in config.all_environments.items()
         }

@@ -1,7 +1,10 @@
 """Message bodies in both accepted shapes, and a checker for signed transactions."""
 
+from typing import Any
+
 from app.chain.keys import verify
 from app.chain.tx import SignedTx, decode_tx, sign_bytes
+from app.signing.table import MESSAGE_TYPES
 from tests.helpers import CHAIN_ID, HRP, OTHER_ADDRESS
 
 ORDER_ID = "7F756B1BE93AA2E2FDC3D7CB713ABC206F877802-3"
@@ -53,8 +56,36 @@ PERMISSION_OF = {
     "freeze": "freeze",
     "unfreeze": "freeze",
     "vote": "vote",
+    # issue 16
+    "multi_send": "transfer",
+    "transfer_out": "transfer",
+    "time_lock": "lock",
+    "time_unlock": "lock",
+    "time_relock": "lock",
+    "htlt": "swap",
+    "deposit_htlt": "swap",
+    "claim_htlt": "swap",
+    "refund_htlt": "swap",
+    "issue": "issue",
+    "mint": "issue",
+    "burn": "issue",
+    "side_chain_delegate": "stake",
+    "side_chain_redelegate": "stake",
+    "side_chain_undelegate": "stake",
+    "set_account_flags": "account",
 }
-PAYLOAD_OF = {**README_SHAPES, "order/cancel": CLIENT_SHAPES["cancel_order"]}
+
+
+def example_of(name: str) -> dict[str, Any]:
+    """The first OpenAPI example of a message type's request model (valid in any test config)."""
+    spec = next(s for s in MESSAGE_TYPES if s.name == name)
+    extra = spec.model.model_config.get("json_schema_extra")
+    assert isinstance(extra, dict)
+    return extra["examples"][0]  # type: ignore[index, no-any-return]
+
+
+NEW_SHAPES = {name: example_of(name) for name in PERMISSION_OF if name not in README_SHAPES and "/" not in name}
+PAYLOAD_OF = {**README_SHAPES, "order/cancel": CLIENT_SHAPES["cancel_order"], **NEW_SHAPES}
 
 
 def verified(signed_hex: str, *, chain_id: str = CHAIN_ID) -> SignedTx:

@@ -1,17 +1,21 @@
 """The OpenAPI document is valid, leaks nothing, and its examples work against the demo config."""
 
+import copy
 import json
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from openapi_spec_validator import validate
 
+from app.chain.messages import random_number_hash
 from app.chain.node import NodeClient
 from app.config import load_config
 from app.devnet import create_app as create_devnet
 from app.main import create_app
 from app.services import Services
+from app.signing.fields import DEMO_RANDOM_NUMBER
 
 DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yml"
 
@@ -84,3 +88,46 @@ async def test_every_documented_example_works_against_the_demo_config(demo_clien
             path, content=json.dumps(body), headers={**headers, "Content-Type": "application/json"}
         )
         assert r.status_code == 200, (path, body, r.text)
+
+
+async def _example_of(document: dict, route: str) -> dict:
+    [example] = [body for path, body in _examples(document) if path == f"/api/{route}/broadcast"]
+    return copy.deepcopy(example)
+
+
+async def test_new_message_examples_broadcast_in_the_documented_order(demo_client) -> None:
+    """README order: values the chain assigns (lock id, swap id, token symbol) come from earlier answers.
+
+    time_unlock (after lock_time) and refund_htlt (after height_span blocks) only sign here; HTLT needs a
+    fresh timestamp and the hash made with it (its example's timestamp is long past).
+    """
+    document = (await demo_client.get("/api/openapi.json")).json()
+    login = await demo_client.post("/api/auth/login", json={"username": "demo", "password": "demo-password"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    async def land(route: str, body: dict) -> str:
+        r = await demo_client.post(f"/api/{route}/broadcast", json=body, headers=headers)
+        assert r.status_code == 200, (route, body, r.text)
+        return r.json()[0]["data"]  # type: ignore[no-any-return]
+
+    for route in ("multi_send", "transfer_out", "burn", "set_account_flags", "issue"):
+        data = await land(route, await _example_of(document, route))
+    mint = await _example_of(document, "mint")
+    mint["msg"]["symbol"] = json.loads(data)["symbol"]  # the issued SYMBOL-XXX
+    await land("mint", mint)
+    for route in ("side_chain_delegate", "side_chain_redelegate", "side_chain_undelegate"):
+        await land(route, await _example_of(document, route))
+    lock_id = int(await land("time_lock", await _example_of(document, "time_lock")))
+    relock = await _example_of(document, "time_relock")
+    relock["msg"]["time_lock_id"] = lock_id
+    await land("time_relock", relock)
+    htlt = await _example_of(document, "htlt")
+    now = int(time.time())
+    htlt["msg"] |= {"timestamp": now, "random_number_hash": random_number_hash(DEMO_RANDOM_NUMBER, now).hex()}
+    swap = await land("htlt", htlt)
+    deposit = await _example_of(document, "deposit_htlt")
+    deposit["msg"]["swap_id"] = swap
+    await land("deposit_htlt", {**deposit, "wallet_name": "wallet_2"})  # the swap's recipient deposits
+    claim = await _example_of(document, "claim_htlt")
+    claim["msg"]["swap_id"] = swap
+    await land("claim_htlt", claim)
