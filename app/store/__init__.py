@@ -12,7 +12,7 @@ from app.store.database import Database
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
-from app.store.logins import LoginFailures
+from app.store.logins import LoginAttempts
 from app.store.schema import SCHEMA_VERSION
 from app.store.sequences import AccountKey, AccountRow, ReservationWork, Reserved, Sequences
 
@@ -40,7 +40,7 @@ class Store:
     sequences: Sequences
     audit: AuditChain
     idempotency: IdempotencyKeys
-    logins: LoginFailures
+    logins: LoginAttempts
     locks: AccountLocks
 
     @classmethod
@@ -54,7 +54,7 @@ class Store:
             sequences=Sequences(db, audit, clock),
             audit=audit,
             idempotency=IdempotencyKeys(db, clock),
-            logins=LoginFailures(db),
+            logins=LoginAttempts(db),
             locks=AccountLocks(db),
         )
 

@@ -2,7 +2,9 @@
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = 3  # 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage
+# 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage;
+# 4: login attempts (replacing login failures: each guess is reserved before it is checked), revoked tokens
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -50,13 +52,17 @@ audit_head = sa.Table(
     sa.Column("last_hash", sa.Text, nullable=False),
 )
 
-login_failures = sa.Table(
-    "login_failures",
+# A login attempt is recorded (as a failure) before its password is checked, in the same
+# transaction that counted the subject's recent attempts; a success deletes its own rows.
+login_attempts = sa.Table(
+    "login_attempts",
     metadata,
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("at", sa.Float, nullable=False),
-    sa.Index("login_failures_subject", "kind", "subject", "at"),
+    sa.Column("attempt", sa.Text, nullable=False),
+    sa.Index("login_attempts_subject", "kind", "subject", "at"),
+    sa.Index("login_attempts_attempt", "attempt"),
 )
 
 # Spend and order counts for policy limits, summed over rolling windows.

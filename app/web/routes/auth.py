@@ -78,15 +78,13 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
             ]
         )
     client = client_host(request)
-    # Before bcrypt: a locked-out guess costs nothing.
-    recent_failures = await services.throttle.check(body.username, client)
+    # Before bcrypt, one atomic step in the store: a guess past the limit costs no hash.
+    attempt = await services.throttle.begin(body.username, client)
     user = await services.users.authenticate(body.username, body.password)
-    if user is None:
-        await services.throttle.failed(body.username, client)
+    if user is None:  # the attempt stays counted as a failure
         services.metrics.login_failure()
         # The same answer for an unknown user and a wrong password.
         raise Unauthorized("incorrect username or password")
-    if recent_failures:
-        await services.throttle.succeeded(user.username)
+    await services.throttle.succeeded(attempt)
     token, lifetime = services.tokens.issue(user.username)
     return TokenResponse(access_token=token, expires_in=lifetime)
