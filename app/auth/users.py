@@ -1,12 +1,14 @@
 """Users: password check and per-wallet grants."""
 
 import asyncio
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import anyio
 import anyio.to_thread
 
+from app.auth.fairness import FairSlots
 from app.auth.passwords import dummy_hash_like, verify_password
 from app.config import LimitsConfig, ServiceConfig
 from app.permissions import Permission, effective_permissions
@@ -39,9 +41,10 @@ class UserDirectory:
         }
         self._hashes = {u.username: u.password_hash.get_secret_value() for u in config.users}
         self._dummy_hash: asyncio.Task[bytes] | None = None
-        # One bcrypt at a time: a login storm queues its logins instead of taking every core
-        # from the event loop, so signing latency holds while logins wait their turn.
-        self._bcrypt_slots = anyio.CapacityLimiter(1)
+        # Half the cores for bcrypt (at least one), at most one hash at a time per client address:
+        # a login storm queues instead of taking every core from the event loop, and one address
+        # cannot make another address's login wait behind all of its own.
+        self._bcrypt_slots = FairSlots(max(1, (os.cpu_count() or 2) // 2))
 
     def start(self) -> None:
         """Start making the dummy hash (~0.3 s, in a thread), so start-up does not wait for it."""
@@ -67,8 +70,13 @@ class UserDirectory:
     def __iter__(self) -> Iterator[User]:
         return iter(self._users.values())
 
-    async def authenticate(self, username: str, password: str) -> User | None:
-        """The user if the password is right; None for a wrong password or an unknown user alike."""
+    async def authenticate(self, username: str, password: str, *, client: str | None = None) -> User | None:
+        """The user if the password is right; None for a wrong password or an unknown user alike.
+
+        client (the caller's address) picks the caller's line for a bcrypt slot.
+        """
         dummy = await self._dummy()
-        ok = await verify_password(password, self._hashes.get(username), dummy_hash=dummy, limiter=self._bcrypt_slots)
+        slots = self._bcrypt_slots
+        async with slots.take(client or ""):
+            ok = await verify_password(password, self._hashes.get(username), dummy_hash=dummy, limiter=slots.limiter)
         return self._users[username] if ok else None

@@ -80,7 +80,7 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
     client = client_host(request)
     # Before bcrypt, one atomic step in the store: a guess past the limit costs no hash.
     attempt = await services.throttle.begin(body.username, client)
-    user = await services.users.authenticate(body.username, body.password)
+    user = await services.users.authenticate(body.username, body.password, client=client)
     if user is None:  # the attempt stays counted as a failure
         services.metrics.login_failure()
         # The same answer for an unknown user and a wrong password.
