@@ -26,6 +26,7 @@ from pydantic import (
 
 from app.chain.address import decode_address
 from app.chain.amounts import to_units
+from app.chain.answers import CHAIN_ID_RE
 from app.chain.errors import InvalidInput, InvalidKey
 from app.chain.keys import SigningKey
 from app.chain.messages import PAIR_RE, TOKEN_RE, check_token_symbol
@@ -53,7 +54,9 @@ class EnvironmentConfig(_Strict):
 
     api_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
     hrp: Annotated[str, Field(pattern=r"^[a-z]{1,16}$")]
-    chain_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    chain_id: Annotated[str, Field(pattern=CHAIN_ID_RE.pattern)] | None = (
+        None  # the charset and length the chain allows
+    )
     timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
 
 

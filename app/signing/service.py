@@ -128,6 +128,7 @@ class SigningService:
         entry = AuditLog.entry(actor, wallet=wallet.name, action="wallet/resync", summary={"type": "resync"})
         try:
             async with self._store.locks.hold(wallet.account_key):
+                await self.nodes.reread_chain_id(wallet.environment)
                 state = await self._read_account(wallet, force=True)
         except ServiceError as exc:
             await self._record_failure(entry, exc)
