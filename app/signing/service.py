@@ -28,7 +28,7 @@ from app.signing.policy import check_all, denied_for
 from app.signing.requests import SignableMsg
 from app.signing.table import MessageType, Prepared
 from app.signing.wallets import Wallet, WalletRegistry
-from app.store import AuditWriteError, LimitExceeded, Store, WindowLimit
+from app.store import AuditWriteError, LimitExceeded, SequenceExhausted, Store, WindowLimit
 
 T = TypeVar("T")
 MAX_SEQUENCE_RETRIES = 3
@@ -165,6 +165,8 @@ class SigningService:
                 return await work
             except LimitExceeded as exc:
                 raise denied_for(exc) from None
+            except SequenceExhausted as exc:  # the chain would refuse (or wrap) any further sequence
+                raise Conflict(f"{exc}; nothing was signed") from None
             except KeyBackendUnavailable as exc:
                 raise KeyBackendDown(f"key backend for wallet '{request.wallet.name}' unavailable") from exc
         except ServiceError as exc:

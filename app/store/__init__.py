@@ -14,7 +14,7 @@ from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
 from app.store.logins import LoginAttempts
 from app.store.schema import SCHEMA_VERSION
-from app.store.sequences import AccountKey, AccountRow, ReservationWork, Reserved, Sequences
+from app.store.sequences import AccountKey, AccountRow, ReservationWork, Reserved, SequenceExhausted, Sequences
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -26,6 +26,7 @@ __all__ = [
     "LimitExceeded",
     "ReservationWork",
     "Reserved",
+    "SequenceExhausted",
     "Store",
     "Verification",
     "WindowLimit",

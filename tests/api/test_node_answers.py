@@ -67,3 +67,16 @@ async def test_resync_re_reads_the_chain_id(tmp_path) -> None:
         refused = await client.post("/api/wallet/resync", json={"wallet_name": "main"}, headers=headers)
     assert (before.json()["chain_id"], after.json()["chain_id"]) == ("Binance-Dev", "Binance-Dev-2")
     assert refused.status_code == 502
+
+
+async def test_a_sequence_at_the_end_of_int64_is_never_signed(tmp_path) -> None:
+    def node(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/api/v1/account/"):
+            return httpx.Response(200, json={"account_number": 5, "sequence": 2**63 - 1})
+        return healthy_node_but(lambda r: httpx.Response(500))(request)
+
+    async with client_with_node(node, tmp_path) as client:
+        headers = await _headers(client)
+        answers = [await client.post("/api/transfer/sign", json=_body(), headers=headers) for _ in range(3)]
+    assert [r.status_code for r in answers] == [409, 409, 409]
+    assert "int64" in answers[0].json()["message"]

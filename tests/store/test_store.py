@@ -210,3 +210,16 @@ async def test_login_attempts_from_two_stores_never_pass_the_limit(database_url)
     assert refused.locked_until == 1300.0
     for store in stores:
         await store.close()
+
+
+async def test_no_sequence_is_handed_out_past_the_end_of_int64(database_url) -> None:
+    from app.store import SequenceExhausted
+
+    store = await _loaded(database_url, sequence=2**63 - 2)
+    assert await store.sequences.reserve(KEY) == (7, 2**63 - 2)
+    for _ in range(3):  # the last one would need next_sequence = 2^63: refused, every time
+        with pytest.raises(SequenceExhausted):
+            await store.sequences.reserve(KEY)
+    row = await store.sequences.get(KEY)
+    assert row is not None and row.next_sequence == 2**63 - 1 and isinstance(row.next_sequence, int)
+    await store.close()
