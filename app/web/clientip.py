@@ -23,13 +23,13 @@ MAX_FORWARDED_HOPS = 32
 
 
 def trusted_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    """config.trusted_proxies as networks; ValueError names the first entry that is not an address or CIDR."""
+    """config.trusted_proxies as networks; ValueError gives the index of the first entry that is not an address."""
     networks = []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         try:
             networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError:
-            raise ValueError(f"trusted_proxies: '{entry}' is not an IP address or CIDR range") from None
+        except ValueError:  # the entry itself is never echoed
+            raise ValueError(f"trusted_proxies: entry {index} is not an IP address or CIDR range") from None
     return tuple(networks)
 
 
