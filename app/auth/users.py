@@ -1,6 +1,8 @@
 """Users: password check and per-wallet grants."""
 
 import asyncio
+import hashlib
+import hmac
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +42,13 @@ class UserDirectory:
             for u in config.users
         }
         self._hashes = {u.username: u.password_hash.get_secret_value() for u in config.users}
+        # Tokens carry a keyed fingerprint of the hash they were issued under (never the hash):
+        # a changed password hash, or a removed user, ends every token issued before.
+        key = config.secret_key.get_secret_value().encode()
+        self._fingerprints = {
+            name: hmac.new(key, b"password-hash\x00" + h.encode(), hashlib.sha256).hexdigest()[:32]
+            for name, h in self._hashes.items()
+        }
         self._dummy_hash: asyncio.Task[bytes] | None = None
         # Half the cores for bcrypt (at least one), at most one hash at a time per client address:
         # a login storm queues instead of taking every core from the event loop, and one address
@@ -66,6 +75,15 @@ class UserDirectory:
     def get(self, username: str) -> User | None:
         """The user called username, or None (e.g. removed from the config since login)."""
         return self._users.get(username)
+
+    def fingerprint_matches(self, username: str, fingerprint: str) -> bool:
+        """True if fingerprint is that of username's current password hash (constant time)."""
+        current = self._fingerprints.get(username)
+        return current is not None and hmac.compare_digest(current, fingerprint)
+
+    def fingerprint(self, username: str) -> str:
+        """The fingerprint a token issued now for username carries."""
+        return self._fingerprints[username]
 
     def __iter__(self) -> Iterator[User]:
         return iter(self._users.values())

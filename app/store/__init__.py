@@ -13,6 +13,7 @@ from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
 from app.store.logins import LoginAttempts
+from app.store.revocations import Revocations
 from app.store.schema import SCHEMA_VERSION
 from app.store.sequences import AccountKey, AccountRow, ReservationWork, Reserved, SequenceExhausted, Sequences
 
@@ -43,6 +44,7 @@ class Store:
     idempotency: IdempotencyKeys
     logins: LoginAttempts
     locks: AccountLocks
+    revocations: Revocations
 
     @classmethod
     async def open(cls, database_url: str, *, audit_key: bytes, clock: Clock | None = None) -> "Store":
@@ -57,6 +59,7 @@ class Store:
             idempotency=IdempotencyKeys(db, clock),
             logins=LoginAttempts(db),
             locks=AccountLocks(db),
+            revocations=Revocations(db),
         )
 
     async def close(self) -> None:

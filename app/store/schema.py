@@ -65,6 +65,15 @@ login_attempts = sa.Table(
     sa.Index("login_attempts_attempt", "attempt"),
 )
 
+# Tokens revoked by logout, kept until they would have expired anyway.
+revoked_tokens = sa.Table(
+    "revoked_tokens",
+    metadata,
+    sa.Column("token_id", sa.Text, primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("revoked_tokens_expiry", "expires_at"),
+)
+
 # Spend and order counts for policy limits, summed over rolling windows.
 usage = sa.Table(
     "usage",
