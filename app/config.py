@@ -7,6 +7,7 @@ offending value, so a typo in a private key cannot end up in a log. Any secret m
 """
 
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from pydantic import (
 
 from app.chain.address import decode_address
 from app.chain.amounts import to_units
+from app.chain.answers import CHAIN_ID_RE
 from app.chain.errors import InvalidInput, InvalidKey
 from app.chain.keys import SigningKey
 from app.chain.messages import PAIR_RE, TOKEN_RE, bsc_address, check_token_symbol
@@ -55,7 +57,9 @@ class EnvironmentConfig(_Strict):
 
     api_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
     hrp: Annotated[str, Field(pattern=r"^[a-z]{1,16}$")]
-    chain_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    chain_id: Annotated[str, Field(pattern=CHAIN_ID_RE.pattern)] | None = (
+        None  # the charset and length the chain allows
+    )
     timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
     # The side chain that staking messages name: "bsc" on mainnet, "chapel" on the testnet.
     side_chain_id: Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z0-9\-]+$")] = "bsc"
@@ -95,19 +99,19 @@ class LimitsConfig(_Strict):
     @field_validator("allowed_symbols")
     @classmethod
     def _check_symbols(cls, value: list[str] | None) -> list[str] | None:
-        for symbol in value or []:
+        for index, symbol in enumerate(value or []):
             if not (TOKEN_RE.fullmatch(symbol) or PAIR_RE.fullmatch(symbol)):
-                raise ValueError(f"'{symbol}' is not a token or pair symbol")
+                raise ValueError(f"entry {index} is not a token or pair symbol")
         return value
 
     @field_validator("allowed_destinations")
     @classmethod
     def _check_destinations(cls, value: list[str] | None) -> list[str] | None:
-        for address in value or []:
+        for index, address in enumerate(value or []):
             try:
                 bsc_address(address) if address.startswith("0x") else decode_address(address)
-            except InvalidInput as exc:
-                raise ValueError(f"allowed destination '{address}': {exc}") from None
+            except InvalidInput as exc:  # the reason never quotes the address
+                raise ValueError(f"entry {index}: {exc}") from None
         return value
 
 
@@ -142,9 +146,7 @@ class WalletConfig(_Strict):
     def _derive_key(self, info: ValidationInfo) -> "WalletConfig":
         sources = [s for s in (self.private_key, self.mnemonic, self.keystore, self.pkcs11, self.aws_kms) if s]
         if len(sources) != 1:
-            raise ValueError(
-                f"wallet '{self.name}': give exactly one key source: private_key, mnemonic, keystore, pkcs11 or aws_kms"
-            )
+            raise ValueError("give exactly one key source: private_key, mnemonic, keystore, pkcs11 or aws_kms")
         if self.mnemonic is None and (self.passphrase is not None or self.account_index):
             raise ValueError("passphrase and account_index only apply to a mnemonic")
         if (self.keystore is None) != (self.keystore_password is None):
@@ -266,19 +268,19 @@ class ServiceConfig(_Strict):
     def _check_references(self) -> "ServiceConfig":
         envs = self.all_environments
         wallet_names = [w.name for w in self.wallets]
-        _no_duplicates("wallet name", wallet_names)
-        _no_duplicates("username", [u.username for u in self.users])
-        for wallet in self.wallets:
+        # Messages name the place (wallets.3.env_name) and the reason, never a value.
+        _no_duplicates("wallets.{}.name: duplicate wallet name", wallet_names)
+        _no_duplicates("users.{}.username: duplicate username", [u.username for u in self.users])
+        for i, wallet in enumerate(self.wallets):
             if wallet.env_name not in envs:
-                raise ValueError(
-                    f"wallet '{wallet.name}': unknown env_name '{wallet.env_name}' (known: {', '.join(envs)})"
-                )
-        for user in self.users:
-            _no_duplicates(f"wallet grant of user '{user.username}'", [g.wallet_name for g in user.wallet_permissions])
-            for grant in user.wallet_permissions:
-                if grant.wallet_name not in wallet_names:
-                    raise ValueError(f"user '{user.username}': grant on unknown wallet '{grant.wallet_name}'")
-        for wallet in self.wallets:
+                raise ValueError(f"wallets.{i}.env_name: not a configured environment (nor PROD or TESTNET)")
+        for i, user in enumerate(self.users):
+            grants = [g.wallet_name for g in user.wallet_permissions]
+            _no_duplicates(f"users.{i}.wallet_permissions.{{}}.wallet_name: duplicate grant", grants)
+            for j, name in enumerate(grants):
+                if name not in wallet_names:
+                    raise ValueError(f"users.{i}.wallet_permissions.{j}.wallet_name: no such wallet")
+        for i, wallet in enumerate(self.wallets):
             if wallet.approvals is not None:
                 granted = frozenset(wallet.permissions)
                 approvers = [
@@ -290,8 +292,8 @@ class ServiceConfig(_Strict):
                 ]
                 if wallet.approvals.quorum > len(approvers):
                     raise ValueError(
-                        f"wallet '{wallet.name}': approvals.quorum is {wallet.approvals.quorum} but only "
-                        f"{len(approvers)} user(s) may approve on it"
+                        f"wallets.{i}.approvals.quorum: {wallet.approvals.quorum} approvers needed but only "
+                        f"{len(approvers)} user(s) may approve on this wallet"
                     )
         return self
 
@@ -303,26 +305,37 @@ class ServiceConfig(_Strict):
 
 def _check_networks(entries: list[str]) -> None:
     """Raise ValueError naming the first entry that is not an IP address or CIDR range."""
-    for entry in entries:
+    for index, entry in enumerate(entries):
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
-            raise ValueError(f"'{entry}' is not an IP address or CIDR range") from None
+            raise ValueError(f"entry {index} is not an IP address or CIDR range") from None
 
 
-def _no_duplicates(what: str, names: list[str]) -> None:
+def _no_duplicates(message: str, names: list[str]) -> None:
+    """ValueError(message with the index of the first repeated name), never the name itself."""
     seen: set[str] = set()
-    for name in names:
+    for index, name in enumerate(names):
         if name in seen:
-            raise ValueError(f"duplicate {what} '{name}'")
+            raise ValueError(message.format(index))
         seen.add(name)
+
+
+# A location part is shown only if it looks like a field name; dict keys and unknown keys (where
+# a pasted secret could sit) are shown as <key>.
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,31}$")
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) if isinstance(p, int) or _FIELD_NAME.fullmatch(p) else "<key>" for p in loc if p != "[key]"]
+    return ".".join(parts) or "config"
 
 
 def describe_validation_error(error: ValidationError) -> str:
     """One line per problem: the field path and what is wrong, never the input value."""
     lines = []
     for item in error.errors(include_url=False, include_context=False, include_input=False):
-        where = ".".join(str(part) for part in item["loc"]) or "config"
+        where = _where(item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         lines.append(f"{where}: {message}")
     return "; ".join(lines)
@@ -345,6 +358,29 @@ def parse_config(data: Any, *, base_dir: Path) -> ServiceConfig:
     return config
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping gives the same key twice (plain YAML would keep the last one silently)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (merge keys `<<` excepted)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # unhashable: SafeLoader refuses it below
+                continue
+            if duplicate:
+                raise _DuplicateKey(None, None, "duplicate key", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path) -> ServiceConfig:
     """Read and validate the YAML config file at path."""
     path = Path(path)
@@ -353,10 +389,11 @@ def load_config(path: str | Path) -> ServiceConfig:
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
-        # The YAML error's "problem" names the syntax issue and line; it does not quote values.
+        # Only the line is named: a YAML error's text may quote the file.
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"config file {path} is not valid YAML{where}") from None
+        problem = "has a duplicate key" if isinstance(exc, _DuplicateKey) else "is not valid YAML"
+        raise ConfigError(f"config file {path} {problem}{where}") from None
     return parse_config(data, base_dir=path.parent)

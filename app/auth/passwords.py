@@ -1,6 +1,7 @@
 """bcrypt password hashes: made for the config file, checked off the event loop.
 
-bcrypt is slow on purpose (~0.2 s): every check runs in a worker thread, bounded by a limiter.
+bcrypt is slow on purpose (~0.2 s): every check runs in a worker thread, bounded by a limiter
+(app/auth/fairness.py shares those slots fairly between client addresses).
 """
 
 import secrets

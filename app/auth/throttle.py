@@ -1,55 +1,62 @@
-"""Login throttling: after N failures per username or per client address within a window, 429.
+"""Login throttling: at most N guesses per username and per client address within a window, then 429.
 
-Counted in the store, so every worker and replica sees the same counts. Unknown usernames are
-counted like known ones, so the throttle does not reveal which usernames exist.
+Each guess takes a slot in the store before its password is checked (app/store/logins.py), so
+the check and the count are one atomic step shared by every worker and replica: a concurrent
+burst gets at most max_failures answers other than 429 per window. A success gives its slot
+back. Unknown usernames are counted like known ones, so the throttle does not reveal which
+usernames exist.
 """
 
 import math
+from dataclasses import dataclass
 
 from app.clock import Clock
 from app.errors import TooManyRequests
 from app.store import Store
 
+# A request whose address cannot be known (see app/web/clientip.py) is counted in one shared
+# bucket rather than not at all, so hiding the address never escapes the per-address limit.
+UNKNOWN_CLIENT = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginAttempt:
+    """A guess the throttle let through; settle it with succeeded() if the password was right."""
+
+    username: str
+    attempt_id: str
+
 
 class LoginThrottle:
-    """Failed-login bookkeeping for one app."""
+    """Login-attempt bookkeeping for one app."""
 
     def __init__(self, store: Store, *, max_failures: int, window_seconds: int, clock: Clock) -> None:
-        self._failures = store.logins
+        self._attempts = store.logins
         self.max_failures = max_failures
         self.window = window_seconds
         self._clock = clock
 
-    @staticmethod
-    def _subjects(username: str, client: str | None) -> list[tuple[str, str]]:
-        subjects = [("user", username)]
-        if client:
-            subjects.append(("ip", client))
-        return subjects
+    async def begin(self, username: str, client: str | None) -> LoginAttempt:
+        """Take a slot for this guess, or raise TooManyRequests if the username or the address has none left.
 
-    async def check(self, username: str, client: str | None) -> int:
-        """Raise TooManyRequests if the username or the client address is locked out.
-
-        Returns the username's recent failure count (so a success need not clear an empty list).
+        Called before bcrypt: a refused guess costs no hash. A guess that never settles (the
+        client left, the process died) stays counted as a failure.
         """
         now = self._clock.now()
-        user_failures = 0
-        for kind, subject in self._subjects(username, client):
-            failures = await self._failures.recent(kind=kind, subject=subject, since=now - self.window)
-            if kind == "user":
-                user_failures = len(failures)
-            if len(failures) >= self.max_failures:
-                # Locked until enough of the failures have left the window.
-                unlock_at = failures[len(failures) - self.max_failures] + self.window
-                retry_after = max(1, math.ceil(unlock_at - now))
-                raise TooManyRequests("too many failed logins; try again later", retry_after=retry_after)
-        return user_failures
+        subjects = [("user", username), ("ip", client or UNKNOWN_CLIENT)]
+        reserved = await self._attempts.reserve(
+            subjects=subjects, now=now, window=self.window, max_failures=self.max_failures
+        )
+        if reserved.attempt_id is None:
+            assert reserved.locked_until is not None
+            retry_after = max(1, math.ceil(reserved.locked_until - now))
+            raise TooManyRequests("too many failed logins; try again later", retry_after=retry_after)
+        return LoginAttempt(username, reserved.attempt_id)
 
-    async def failed(self, username: str, client: str | None) -> None:
-        now = self._clock.now()
-        await self._failures.record(subjects=self._subjects(username, client), at=now, forget_before=now - self.window)
+    async def succeeded(self, attempt: LoginAttempt) -> None:
+        """The password was right: the attempt is not a failure and the username's count restarts.
 
-    async def succeeded(self, username: str) -> None:
-        # The username's count is reset; the client address's is not, so a correct password
-        # for one account does not unlock an address that was guessing at others.
-        await self._failures.clear(kind="user", subject=username)
+        The client address's earlier failures stay, so a correct password for one account does
+        not unlock an address that was guessing at others.
+        """
+        await self._attempts.succeeded(attempt_id=attempt.attempt_id, kind="user", subject=attempt.username)

@@ -31,6 +31,7 @@ class TokenClaims:
     issued_at: int
     expires_at: int
     token_id: str
+    password_fingerprint: str = ""  # of the user's password hash when the token was issued
 
 
 class TokenVerifier:
@@ -44,14 +45,15 @@ class TokenVerifier:
         # again; expiry is re-checked on every hit. Bounded by entries and by token size.
         self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
 
-    def issue(self, username: str) -> tuple[str, int]:
-        """A signed access token and its lifetime in seconds."""
+    def issue(self, username: str, *, password_fingerprint: str) -> tuple[str, int]:
+        """A signed access token (bound to the user's current password hash) and its lifetime in seconds."""
         now = int(self._clock.now())
         claims = {
             "sub": username,
             "iat": now,
             "exp": now + self._lifetime,
             "jti": uuid.uuid4().hex,
+            "pwd": password_fingerprint,
             "iss": ISSUER,
             "aud": AUDIENCE,
         }
@@ -95,4 +97,11 @@ class TokenVerifier:
             raise InvalidToken("bad sub")
         if not isinstance(exp, int | float) or exp <= now:  # expiry against the injected clock
             raise InvalidToken("ExpiredSignatureError")
-        return TokenClaims(username=sub, issued_at=int(claims["iat"]), expires_at=int(exp), token_id=str(claims["jti"]))
+        pwd = claims.get("pwd")
+        return TokenClaims(
+            username=sub,
+            issued_at=int(claims["iat"]),
+            expires_at=int(exp),
+            token_id=str(claims["jti"]),
+            password_fingerprint=pwd if isinstance(pwd, str) else "",
+        )

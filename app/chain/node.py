@@ -1,11 +1,16 @@
 """Async client for a Binance Chain node's HTTP API (node-info, account, broadcast)."""
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
+from app.chain import answers
 from app.chain.errors import ChainError
+
+MAX_ANSWER_BYTES = 2 * 1024 * 1024  # node-info and account answers are a few KB; a broadcast answer less
 
 
 class NodeError(ChainError):
@@ -45,12 +50,19 @@ class BroadcastResult:
 
 
 class NodeClient:
-    """One node (an environment's api_url), shared by every wallet on it."""
+    """One node (an environment's api_url), shared by every wallet on it.
+
+    Every request has one total deadline (timeout seconds from sending to the last byte, not per
+    read: a node dripping one byte at a time is cut off) and a size cap on its answer (counted as
+    it streams in, so a huge answer is never held), and every answer is checked against a strict
+    model (app/chain/answers.py). Every error names the node.
+    """
 
     def __init__(
         self, api_url: str, *, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.api_url = api_url.rstrip("/")
+        self._deadline = timeout
         self._client = httpx.AsyncClient(
             base_url=self.api_url,
             timeout=httpx.Timeout(timeout),
@@ -61,60 +73,68 @@ class NodeClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
+        """The answer's status and body, read within the deadline and the size cap."""
         try:
-            return await self._client.request(method, path, **kwargs)
-        except httpx.TimeoutException:
-            raise NodeTimeout(f"node {self.api_url} did not answer in time") from None
+            async with asyncio.timeout(self._deadline):
+                async with self._client.stream(method, path, **kwargs) as response:
+                    return response.status_code, await self._read_capped(response)
+        except (TimeoutError, httpx.TimeoutException):
+            raise NodeTimeout(f"node {self.api_url} did not answer within {self._deadline:g} s") from None
         except httpx.HTTPError as exc:
             raise NodeUnreachable(f"node {self.api_url} unreachable: {type(exc).__name__}") from None
 
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        too_large = f"node {self.api_url} answered with more than {MAX_ANSWER_BYTES} bytes"
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+            raise NodeError(too_large.replace("more than", "larger than"))
+        body = bytearray()
+        async for chunk in response.aiter_bytes():  # decoded bytes: a compressed bomb is counted too
+            body += chunk
+            if len(body) > MAX_ANSWER_BYTES:
+                raise NodeError(f"node {self.api_url} answer is larger than {MAX_ANSWER_BYTES} bytes")
+        return bytes(body)
+
+    def _read(self, what: str, status: int, raw: bytes, model: type[BaseModel]) -> Any:
         try:
-            return response.json()
-        except ValueError:
-            raise NodeError(f"node answered HTTP {response.status_code} with a non-JSON body") from None
+            return answers.read(model, answers.parse_json(raw))
+        except answers.BadAnswer as exc:
+            raise NodeError(f"node {self.api_url} gave a bad {what} answer (HTTP {status}): {exc}") from None
 
     async def chain_id(self) -> str:
-        """The network name from node-info."""
-        response = await self._request("GET", "/api/v1/node-info")
-        if response.status_code != 200:
-            raise NodeError(f"node-info failed with HTTP {response.status_code}")
-        body = self._json(response)
-        try:
-            network = body["node_info"]["network"]
-        except (KeyError, TypeError):
-            raise NodeError("node-info answer has no node_info.network") from None
-        if not isinstance(network, str) or not network:
-            raise NodeError("node-info answer has no chain id")
-        return network
+        """The network name from node-info, checked against the chain's charset and length."""
+        status, raw = await self._request("GET", "/api/v1/node-info")
+        if status != 200:
+            raise NodeError(f"node {self.api_url} failed node-info with HTTP {status}")
+        info: answers.NodeInfoAnswer = self._read("node-info", status, raw, answers.NodeInfoAnswer)
+        return info.node_info.network
 
     async def account(self, address: str) -> AccountState:
-        """Account number and sequence of address; AccountNotFound if never funded."""
-        response = await self._request("GET", f"/api/v1/account/{address}")
-        if response.status_code == 404:
+        """Account number and sequence of address (int64, never negative); AccountNotFound if never funded."""
+        status, raw = await self._request("GET", f"/api/v1/account/{address}")
+        if status == 404:
             raise AccountNotFound(f"account {address} not found on the chain (never funded)")
-        if response.status_code != 200:
-            raise NodeError(f"account lookup failed with HTTP {response.status_code}")
-        body = self._json(response)
-        try:
-            state = AccountState(account_number=int(body["account_number"]), sequence=int(body["sequence"]))
-        except (KeyError, TypeError, ValueError):
-            raise NodeError("account answer lacks account_number/sequence") from None
-        if state.account_number < 0 or state.sequence < 0:
-            raise NodeError("account answer has negative numbers")
-        return state
+        if status != 200:
+            raise NodeError(f"node {self.api_url} failed the account lookup with HTTP {status}")
+        state: answers.AccountAnswer = self._read("account", status, raw, answers.AccountAnswer)
+        return AccountState(account_number=state.account_number, sequence=state.sequence)
 
     async def broadcast(self, tx_hex: str) -> BroadcastResult:
-        """POST the signed tx hex to /api/v1/broadcast?sync=true and return the answer unchanged."""
-        response = await self._request(
+        """POST the signed tx hex to /api/v1/broadcast?sync=true; the answer, checked, as the node sent it.
+
+        A 2xx answer must be a list of tx results, any other an error object; anything else (the
+        tx may have been accepted) is a NodeError, so the caller treats the outcome as unknown.
+        """
+        status, raw = await self._request(
             "POST",
             "/api/v1/broadcast",
             params={"sync": "true"},
             content=tx_hex,
             headers={"Content-Type": "text/plain"},
         )
-        if response.status_code >= 500:
-            raise NodeError(f"node failed the broadcast with HTTP {response.status_code}")
-        return BroadcastResult(status_code=response.status_code, body=self._json(response))
+        if status >= 500:
+            raise NodeError(f"node {self.api_url} failed the broadcast with HTTP {status}")
+        model: type[BaseModel] = answers.BroadcastAccepted if 200 <= status < 300 else answers.BroadcastRefused
+        self._read("broadcast", status, raw, model)
+        return BroadcastResult(status_code=status, body=answers.parse_json(raw))

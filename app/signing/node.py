@@ -80,7 +80,7 @@ class Nodes:
             await client.aclose()
 
     async def chain_id(self, env: Environment) -> str:
-        """The configured chain id, else the node's, read once and cached."""
+        """The configured chain id, else the node's (checked by the client), read once and cached until a resync."""
         if env.chain_id:
             return env.chain_id
         cached = self._chain_ids.get(env.api_url)
@@ -90,6 +90,12 @@ class Nodes:
                 if cached is None:
                     cached = self._chain_ids[env.api_url] = await self.call(self.client(env).chain_id())
         return cached
+
+    async def reread_chain_id(self, env: Environment) -> None:
+        """Read the node's chain id again (a resync): a node moved to another network is noticed."""
+        if not env.chain_id:
+            async with self._chain_id_lock:
+                self._chain_ids[env.api_url] = await self.call(self.client(env).chain_id())
 
     async def account(self, env: Environment, address: str) -> AccountState:
         return await self.call(self.client(env).account(address))

@@ -24,9 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from app.chain.amounts import UNITS_PER_COIN, from_units, to_units
+from app.chain.amounts import INT64_MAX, UNITS_PER_COIN, from_units, to_units
 from app.chain.errors import InvalidInput
 from app.chain.messages import ORDER_ID_RE, VOTE_OPTIONS, check_pair_symbol, check_token_symbol
+from app.chain.messages.base import NATIVE_TOKEN, SUFFIXED_TOKEN_RE
 from app.chain.tx import MAX_MEMO_CHARS
 from app.signing.policy import Spend
 
@@ -129,8 +130,33 @@ Amount = Annotated[
         }
     ),
 ]
-TokenSymbol = Annotated[str, Field(max_length=20, examples=["BNB"]), AfterValidator(check_token_symbol)]
-PairSymbol = Annotated[str, Field(max_length=41, examples=["ANN-457_BNB"]), AfterValidator(check_pair_symbol)]
+
+
+def _issued_token(symbol: str) -> str:
+    """A token that exists on the chain: BNB, or NAME[.B]-XXX (the chain refuses anything else in a tx)."""
+    name = symbol.partition("-")[0]
+    if "." in name and not name.endswith(".B"):
+        raise ValueError("the only suffix a token name may carry is .B (a pegged token)")
+    if symbol != NATIVE_TOKEN and "-" not in symbol:
+        raise ValueError("a token symbol needs its -XXX suffix (only BNB has none)")
+    if not SUFFIXED_TOKEN_RE.fullmatch(symbol):
+        raise ValueError("symbol must be an issued token such as BNB or ANN-457")
+    return symbol
+
+
+def _issued_pair(symbol: str) -> str:
+    for token in symbol.split("_", 1):
+        _issued_token(token)
+    return symbol
+
+
+# Symbols of tokens and pairs that exist on the chain, as every tx but an issue names them.
+TokenSymbol = Annotated[
+    str, Field(max_length=20, examples=["BNB"]), AfterValidator(check_token_symbol), AfterValidator(_issued_token)
+]
+PairSymbol = Annotated[
+    str, Field(max_length=41, examples=["ANN-457_BNB"]), AfterValidator(check_pair_symbol), AfterValidator(_issued_pair)
+]
 OrderId = Annotated[
     str, Field(max_length=61, pattern=ORDER_ID_RE.pattern, examples=["7F756B1BE93AA2E2FDC3D7CB713ABC206F877802-3"])
 ]
@@ -187,6 +213,14 @@ class OrderMsg(SignableMsg):
     quantity: Amount
     order_type: OrderType = 2
     time_in_force: TimeInForce = 1
+
+    @model_validator(mode="after")
+    def _notional_fits(self) -> "OrderMsg":
+        # The chain refuses an order whose quote amount does not fit int64: signing it would use
+        # a sequence on a tx that can never be accepted.
+        if self.price * self.quantity // UNITS_PER_COIN > INT64_MAX:
+            raise ValueError("notional value of the order (price x quantity) is too large (cannot fit in int64)")
+        return self
 
     def spend(self) -> Spend:
         """A sell spends the base quantity; a buy spends price x quantity of the quote token."""

@@ -30,7 +30,7 @@ from app.signing.table import MESSAGE_TYPES
 from app.signing.txs import ResyncResult, SignRequest, SignResult, digest_of, result_of, sign_bytes_of
 from app.signing.wallets import Wallet, WalletRegistry
 from app.signing.webhooks import Notifier
-from app.store import ApprovalRow, AuditWriteError, LimitExceeded, Store, WindowLimit
+from app.store import ApprovalRow, AuditWriteError, LimitExceeded, SequenceExhausted, Store, WindowLimit
 from app.store.approvals import Status
 
 T = TypeVar("T")
@@ -94,6 +94,7 @@ class SigningService:
         entry = AuditLog.entry(actor, wallet=wallet.name, action="wallet/resync", summary={"type": "resync"})
         try:
             async with self._store.locks.hold(wallet.account_key):
+                await self.nodes.reread_chain_id(wallet.environment)
                 state = await self._read_account(wallet, force=True)
         except ServiceError as exc:
             await self._record_failure(entry, exc)
@@ -150,6 +151,8 @@ class SigningService:
                 return await work
             except LimitExceeded as exc:
                 raise denied_for(exc) from None
+            except SequenceExhausted as exc:  # the chain would refuse (or wrap) any further sequence
+                raise Conflict(f"{exc}; nothing was signed") from None
             except KeyBackendUnavailable as exc:
                 raise KeyBackendDown(f"key backend for wallet '{request.wallet.name}' unavailable") from exc
         except ServiceError as exc:

@@ -13,9 +13,10 @@ from app.store.database import Database
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
-from app.store.logins import LoginFailures
+from app.store.logins import LoginAttempts
+from app.store.revocations import Revocations
 from app.store.schema import SCHEMA_VERSION
-from app.store.sequences import AccountKey, AccountRow, ReservationWork, Reserved, Sequences
+from app.store.sequences import AccountKey, AccountRow, ReservationWork, Reserved, SequenceExhausted, Sequences
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -28,6 +29,7 @@ __all__ = [
     "LimitExceeded",
     "ReservationWork",
     "Reserved",
+    "SequenceExhausted",
     "Store",
     "Verification",
     "Vote",
@@ -43,9 +45,10 @@ class Store:
     sequences: Sequences
     audit: AuditChain
     idempotency: IdempotencyKeys
-    logins: LoginFailures
+    logins: LoginAttempts
     locks: AccountLocks
     approvals: Approvals
+    revocations: Revocations
 
     @classmethod
     async def open(cls, database_url: str, *, audit_key: bytes, clock: Clock | None = None) -> "Store":
@@ -58,9 +61,10 @@ class Store:
             sequences=Sequences(db, audit, clock),
             audit=audit,
             idempotency=IdempotencyKeys(db, clock),
-            logins=LoginFailures(db),
+            logins=LoginAttempts(db),
             locks=AccountLocks(db),
             approvals=Approvals(db, clock),
+            revocations=Revocations(db),
         )
 
     async def close(self) -> None:

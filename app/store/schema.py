@@ -2,8 +2,10 @@
 
 import sqlalchemy as sa
 
-# 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage; 4: approvals
-SCHEMA_VERSION = 4
+# 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage;
+# 4: login attempts (replacing login failures: each guess is reserved before it is checked), revoked tokens;
+# 5: approvals
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -51,13 +53,26 @@ audit_head = sa.Table(
     sa.Column("last_hash", sa.Text, nullable=False),
 )
 
-login_failures = sa.Table(
-    "login_failures",
+# A login attempt is recorded (as a failure) before its password is checked, in the same
+# transaction that counted the subject's recent attempts; a success deletes its own rows.
+login_attempts = sa.Table(
+    "login_attempts",
     metadata,
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("subject", sa.Text, nullable=False),
     sa.Column("at", sa.Float, nullable=False),
-    sa.Index("login_failures_subject", "kind", "subject", "at"),
+    sa.Column("attempt", sa.Text, nullable=False),
+    sa.Index("login_attempts_subject", "kind", "subject", "at"),
+    sa.Index("login_attempts_attempt", "attempt"),
+)
+
+# Tokens revoked by logout, kept until they would have expired anyway.
+revoked_tokens = sa.Table(
+    "revoked_tokens",
+    metadata,
+    sa.Column("token_id", sa.Text, primary_key=True),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("revoked_tokens_expiry", "expires_at"),
 )
 
 # Spend and order counts for policy limits, summed over rolling windows.

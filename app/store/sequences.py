@@ -24,10 +24,12 @@ AccountKey = tuple[str, str]  # (node api_url, address)
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 
+INT64_MAX = 2**63 - 1  # the chain's sequences are int64: the next one must fit too
+
 _this = sa.and_(accounts.c.node_url == param("node"), accounts.c.address == param("address"))
 _RESERVE = Statement(
     sa.update(accounts)
-    .where(_this, accounts.c.stale == sa.false())
+    .where(_this, accounts.c.stale == sa.false(), accounts.c.next_sequence < INT64_MAX)
     .values(next_sequence=accounts.c.next_sequence + 1)
     .returning(accounts.c.account_number, accounts.c.next_sequence)
 )
@@ -35,6 +37,11 @@ _RELEASE = Statement(
     sa.update(accounts)
     .where(_this, accounts.c.next_sequence == param("after"), accounts.c.stale == sa.false())
     .values(next_sequence=param("sequence"))
+)
+_AT_END = Statement(
+    sa.select(accounts.c.next_sequence).where(
+        _this, accounts.c.stale == sa.false(), accounts.c.next_sequence >= INT64_MAX
+    )
 )
 _MARK_STALE = Statement(sa.update(accounts).where(_this).values(stale=sa.true()))
 _LOAD_VALUES = {
@@ -52,6 +59,10 @@ _INSERT = Statement(
     .on_conflict_do_nothing()
 )
 _GET = sa.select(accounts.c.account_number, accounts.c.next_sequence, accounts.c.stale, accounts.c.reconciled_at)
+
+
+class SequenceExhausted(Exception):
+    """The account's next sequence is the last int64: nothing more can be signed for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,9 @@ def _reserve(
 ) -> tuple[int, int] | None:
     row = _RESERVE.run(conn, _params(key)).fetchone()
     if row is None:
+        if _AT_END.run(conn, _params(key)).fetchone() is not None:
+            # Never wraps or turns into a float: one more would need a sequence past int64.
+            raise SequenceExhausted("the account's sequence has reached the end of the int64 range")
         return None
     if limits:
         check_and_record(conn, limits, now=now)

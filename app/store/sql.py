@@ -21,6 +21,8 @@ class Rows(Protocol):
 
     def fetchone(self) -> Sequence[Any] | None: ...
 
+    def fetchall(self) -> Sequence[Sequence[Any]]: ...
+
 
 _PREFIX = "p_"
 

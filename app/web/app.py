@@ -50,6 +50,8 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        # No redirect from /path/ to /path: Starlette builds its Location from the Host header.
+        redirect_slashes=False,
     )
     if services is not None:
         app.state.services = services

@@ -3,7 +3,8 @@
 The direct peer (the TCP connection's address) is the client, unless that peer is one of
 config.trusted_proxies: then X-Forwarded-For is walked from the right, skipping trusted proxies,
 and the first untrusted address is the client (each proxy appends the address it saw, so only
-the entries right of the last untrusted hop were written by proxies we trust).
+the entries right of the last untrusted hop were written by proxies we trust). From any other
+peer the header is ignored entirely: it can never change or erase the peer's address.
 
 X-Real-IP and Forwarded are never read: any client can send them, and believing a second header
 family would only add ways to disagree with the proxy's X-Forwarded-For.
@@ -22,13 +23,13 @@ MAX_FORWARDED_HOPS = 32
 
 
 def trusted_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
-    """config.trusted_proxies as networks; ValueError names the first entry that is not an address or CIDR."""
+    """config.trusted_proxies as networks; ValueError gives the index of the first entry that is not an address."""
     networks = []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         try:
             networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError:
-            raise ValueError(f"trusted_proxies: '{entry}' is not an IP address or CIDR range") from None
+        except ValueError:  # the entry itself is never echoed
+            raise ValueError(f"trusted_proxies: entry {index} is not an IP address or CIDR range") from None
     return tuple(networks)
 
 
@@ -59,40 +60,42 @@ def forwarded_hops(headers: Headers) -> list[str]:
     return [hop.strip() for line in headers.getlist("x-forwarded-for") for hop in line.split(",")]
 
 
-def resolve_client(peer: str | None, hops: list[str], trusted: Sequence[IPNetwork]) -> str | None:
+def resolve_client(
+    peer: str | None, hops: list[str], trusted: Sequence[IPNetwork], *, peer_port: int | None = None
+) -> str | None:
     """The client address as a string, or None when it cannot be known (the whitelist then refuses).
 
-    peer is the direct peer's host, hops the X-Forwarded-For entries, trusted the trusted proxies.
+    peer and peer_port are the direct peer's, hops the X-Forwarded-For entries, trusted the
+    trusted proxies. From an untrusted peer the header is ignored entirely; a malformed or long
+    header never erases an address we know.
     """
     peer_ip = parse_ip(peer) if peer else None
     if peer_ip is None:
         return None
     if not _is_trusted(peer_ip, trusted):
-        # Defence in depth: run as `uvicorn app.main:app` (proxy headers on by default, believed from
-        # 127.0.0.1 and ::1), uvicorn replaces the peer with an X-Forwarded-For entry before we see it.
-        # A real direct client never appears in its own X-Forwarded-For, so if it does the peer may
-        # be forged: refuse to name a client rather than trust it (`python -m app serve` and
-        # `uvicorn --no-proxy-headers` never rewrite, and then this never fires for honest clients).
-        if hops and any(parse_ip(hop) == peer_ip for hop in hops):
+        # Run as `uvicorn app.main:app` (proxy headers on by default, believed from 127.0.0.1),
+        # uvicorn replaces the peer with an X-Forwarded-For entry and port 0 before we see it; no
+        # TCP peer has port 0, so only that rewrite fires this, and then the real peer is lost:
+        # name no client rather than a forged one (`python -m app serve` never rewrites).
+        if peer_port == 0 and any(parse_ip(hop) == peer_ip for hop in hops):
             return None
         return str(peer_ip)
-    if len(hops) > MAX_FORWARDED_HOPS:
-        return None  # no honest proxy chain is this long; do not spend time on it
-    for hop in reversed(hops):
+    known = peer_ip  # the nearest address a trusted proxy vouched for
+    for hop in reversed(hops[-MAX_FORWARDED_HOPS:]):  # the rightmost hops only: bounded work
         address = parse_ip(hop)
         if address is None:
-            return None  # a garbled entry: everything left of it is unknowable
+            return str(known)  # a garbled entry: nothing left of it can be believed
         if not _is_trusted(address, trusted):
             return str(address)
-    # No header, or every hop is a trusted proxy: the leftmost one is the origin as far as we know.
-    first = parse_ip(hops[0]) if hops else peer_ip
-    return str(first) if first is not None else None
+        known = address
+    # No header, or every hop read is a trusted proxy: the leftmost one is the origin as far as we know.
+    return str(known)
 
 
 def client_address(connection: HTTPConnection, trusted: Sequence[IPNetwork]) -> str | None:
     """The client address of a request (see the module docstring)."""
-    peer = connection.client.host if connection.client else None
-    return resolve_client(peer, forwarded_hops(connection.headers), trusted)
+    peer, port = (connection.client.host, connection.client.port) if connection.client else (None, None)
+    return resolve_client(peer, forwarded_hops(connection.headers), trusted, peer_port=port)
 
 
 _CLIENT_STATE = "client_ip"

@@ -30,6 +30,7 @@ from app.web.clientip import client_of_scope
 # auto_error=False: we raise our own 401 so that the body has the service's error shape.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
 USER_STATE = "username"  # request.state key the access log reads: the user of a verified token
+CLAIMS_STATE = "token_claims"  # the verified token's claims (logout revokes its id)
 
 # Dependencies are `async def` although they rarely await: FastAPI runs a plain `def` dependency
 # in its thread pool, a thread hop per dependency per request on the signing hot path.
@@ -56,7 +57,12 @@ async def get_current_user(
     user = services.users.get(claims.username)
     if user is None:  # removed from the config since the token was issued
         raise Unauthorized("invalid or expired token")
+    if not services.users.fingerprint_matches(user.username, claims.password_fingerprint):
+        raise Unauthorized("invalid or expired token")  # the password hash changed since the token was issued
+    if await services.store.revocations.is_revoked(claims.token_id):  # logged out, on any replica
+        raise Unauthorized("invalid or expired token")
     setattr(request.state, USER_STATE, user.username)
+    setattr(request.state, CLAIMS_STATE, claims)
     return user
 
 

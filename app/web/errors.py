@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 
 from app.errors import ServiceError
 
@@ -59,6 +61,11 @@ async def _http_exception(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.status_code, message), exc.status_code, headers=exc.headers)
 
 
+async def _client_left(_: Request, exc: Exception) -> Response:
+    # The client went away mid-body: nobody reads this, and it is no server error (counted as 499).
+    return Response(status_code=499)
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     # Log the type only: an exception message could carry request data.
     log.error("unhandled error %s", type(exc).__name__)
@@ -70,4 +77,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(ClientDisconnect, _client_left)
     app.add_exception_handler(Exception, _unexpected)

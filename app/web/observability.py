@@ -17,8 +17,10 @@ from app.clock import Clock
 from app.observability.logs import REQUEST_ID
 from app.web.clientip import client_of_scope
 from app.web.deps import USER_STATE
+from app.web.headers import with_security_headers
 
 REQUEST_ID_HEADER = b"x-request-id"
+CLIENT_CLOSED = 499  # nginx's status for a request the client abandoned before its answer began
 # An incoming id is kept only if it is short and plain, so it cannot forge log lines or fields.
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Probes and scrapes: not counted in request metrics; logged at DEBUG unless they fail.
@@ -98,18 +100,30 @@ class ObservabilityMiddleware:
         header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
         status = 500  # if no answer starts, the server sends a 500 (or the client has gone)
         started = self._clock.monotonic()
+        answered = left = False
+
+        async def receive_noting_disconnect() -> Message:
+            nonlocal left
+            message = await receive()
+            if message["type"] == "http.disconnect" and not answered:
+                left = True  # whatever is sent from now on reaches nobody: counted as 499, not as an error
+            return message
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
+                answered = True
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), header]}
+                headers = with_security_headers(scope["path"], [*message.get("headers", ()), header])
+                message = {**message, "headers": headers}
             await send(message)
 
         context = REQUEST_ID.set(request_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_noting_disconnect, send_with_id)
         finally:
+            if left:
+                status = CLIENT_CLOSED
             try:
                 self._record(scope, status=status, seconds=self._clock.monotonic() - started, request_id=request_id)
             except Exception as exc:  # observability must never turn an answer into an error

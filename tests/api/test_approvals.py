@@ -320,4 +320,6 @@ async def test_every_status_change_is_posted_to_the_webhook_signed(tmp_path) -> 
 def test_check_config_refuses_a_quorum_larger_than_the_approvers(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ConfigError) as caught:
         parse_config(approvals_config(quorum=3), base_dir=tmp_path)
-    assert "wallet 'main': approvals.quorum is 3 but only 2 user(s) may approve on it" in str(caught.value)
+    assert "wallets.0.approvals.quorum: 3 approvers needed but only 2 user(s) may approve on this wallet" in str(
+        caught.value
+    )

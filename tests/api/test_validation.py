@@ -120,3 +120,32 @@ async def test_unknown_route_and_wrong_method_are_json(client) -> None:
     assert missing.status_code == 404 and missing.json()["code"] == 404
     wrong = await client.get("/api/order/sign")
     assert wrong.status_code == 405 and wrong.json()["code"] == 405
+
+
+CHAIN_RULES = [
+    # price x quantity / 1e8 must fit int64 (the chain: "notional value of the order is too large")
+    ("order", {**README_SHAPES["order"], "price": "92233720368", "quantity": "2"}, "msg", "notional"),
+    ("order", {**README_SHAPES["order"], "symbol": "ANN.X-457_BNB"}, "msg.symbol", ".B"),
+    ("order", {**README_SHAPES["order"], "symbol": "ANN_BNB"}, "msg.symbol", "-XXX"),
+    ("transfer", {**README_SHAPES["transfer"], "symbol": "ANN"}, "msg.symbol", "-XXX"),
+    ("transfer", {**README_SHAPES["transfer"], "symbol": "BTC.X-888"}, "msg.symbol", ".B"),
+    ("freeze", {**README_SHAPES["freeze"], "symbol": "XYZ"}, "msg.symbol", "-XXX"),
+    ("freeze", {**README_SHAPES["freeze"], "symbol": "BNB.C"}, "msg.symbol", ".B"),
+    ("cancel_order", {**README_SHAPES["cancel_order"], "symbol": "ANN-457_USDT"}, "msg.symbol", "-XXX"),
+]
+
+
+@pytest.mark.parametrize(("route", "msg", "field", "rule"), CHAIN_RULES)
+async def test_what_the_chain_would_refuse_gets_422_naming_the_rule(client, auth, route, msg, field, rule) -> None:
+    r = await client.post(f"/api/{route}/sign", json={"msg": msg, "wallet_name": "main"}, headers=await auth("alice"))
+    assert r.status_code == 422, r.text
+    errors = r.json()["errors"]
+    assert [e["field"] for e in errors] == [field]
+    assert rule in errors[0]["reason"]
+
+
+@pytest.mark.parametrize("symbol", ["BNB", "ANN-457", "BTCB.B-888", "XYZ-123M"])
+async def test_issued_token_symbols_sign(client, auth, symbol) -> None:
+    msg = {**README_SHAPES["freeze"], "symbol": symbol}
+    r = await client.post("/api/freeze/sign", json={"msg": msg, "wallet_name": "main"}, headers=await auth("alice"))
+    assert r.status_code == 200, r.text

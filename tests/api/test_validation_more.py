@@ -42,7 +42,7 @@ BAD = {
     "refund_htlt": ({"swap_id": HASH[:-2]}, "swap_id"),
     "issue": ({"name": "X", "symbol": "AB-CD", "total_supply": "1"}, "token symbol must be 2~8 alphanumeric"),
     "mint": ({"symbol": "BNB", "amount": "1"}, "cannot mint native token"),
-    "burn": ({"symbol": "ANN", "amount": "1"}, "invalid token symbol 'ANN'"),
+    "burn": ({"symbol": "ANN", "amount": "1"}, "a token symbol needs its -XXX suffix (only BNB has none)"),
     "side_chain_delegate": ({"validator_address": BAD_VALIDATOR, "amount": "1"}, "validator address is invalid"),
     "side_chain_redelegate": (
         {"validator_src_address": VALIDATOR, "validator_dst_address": VALIDATOR, "amount": "1"},

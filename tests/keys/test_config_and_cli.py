@@ -76,5 +76,5 @@ def test_a_wallet_with_two_key_sources_is_refused_naming_the_wallet(tmp_path) ->
     )
     with pytest.raises(ConfigError) as caught:
         parse_config(data, base_dir=tmp_path)
-    assert "wallet 'mixed': give exactly one key source" in str(caught.value)
+    assert "wallets.6: give exactly one key source" in str(caught.value)
     assert KEY_A not in str(caught.value)

@@ -1,5 +1,6 @@
 """ip_whitelist sees the real client: spoofed forwarding headers are ignored unless a trusted proxy sent them."""
 
+import json
 import os
 import socket
 import subprocess
@@ -61,13 +62,45 @@ def test_several_forwarded_for_lines_are_one_list() -> None:
     trusted = trusted_networks(("192.168.0.0/24",))
     assert resolve_client("192.168.0.9", ["10.1.2.3", "192.168.0.5"], trusted) == "10.1.2.3"
     assert resolve_client("192.168.0.9", ["192.168.0.4", "192.168.0.5"], trusted) == "192.168.0.4"
-    assert resolve_client("192.168.0.9", ["10.0.0.1"] * 40, trusted) is None  # absurdly long chain
+    # A client can make the header as long as it likes: only the rightmost hops are read, and
+    # its length never erases the address.
+    assert resolve_client("192.168.0.9", ["10.0.0.1"] * 40, trusted) == "10.0.0.1"
+    assert resolve_client("192.168.0.9", ["192.168.0.1"] * 40, trusted) == "192.168.0.1"
 
 
 def test_peer_rewritten_by_uvicorn_proxy_headers_is_not_believed() -> None:
-    # `uvicorn app.main:app` without --no-proxy-headers puts the X-Forwarded-For entry in the peer's place.
-    assert resolve_client("10.1.2.3", ["10.1.2.3"], ()) is None
-    assert resolve_client("10.1.2.3", ["1.1.1.1"], ()) == "10.1.2.3"
+    # `uvicorn app.main:app` without --no-proxy-headers puts the X-Forwarded-For entry in the
+    # peer's place, with port 0 (no TCP peer has port 0).
+    assert resolve_client("10.1.2.3", ["10.1.2.3"], (), peer_port=0) is None
+    assert resolve_client("10.1.2.3", ["1.1.1.1"], (), peer_port=0) == "10.1.2.3"
+
+
+@pytest.mark.parametrize("hops", [["10.1.2.3"], ["1.1.1.1", "10.1.2.3"], ["garbage"], ["10.1.2.3:1234"], [""]])
+def test_forwarded_for_from_an_untrusted_peer_never_changes_the_peer(hops) -> None:
+    assert resolve_client("10.1.2.3", hops, (), peer_port=1234) == "10.1.2.3"
+
+
+def test_a_garbled_hop_from_a_trusted_proxy_keeps_the_nearest_known_address() -> None:
+    trusted = trusted_networks(("192.168.0.0/24",))
+    assert resolve_client("192.168.0.9", ["garbage"], trusted) == "192.168.0.9"
+    assert resolve_client("192.168.0.9", ["garbage", "192.168.0.5"], trusted) == "192.168.0.5"
+
+
+async def test_a_client_naming_itself_in_forwarded_for_keeps_its_address(client_from, services) -> None:
+    # No trusted proxy: the header is ignored, so the whitelist, the throttle and the audit see the peer.
+    async with client_from("10.1.2.3") as client:
+        r = await _order(client, {"X-Forwarded-For": "10.1.2.3"})
+        assert r.status_code == 200, r.text
+        for name in ("u1", "u2", "u3", "u4", "u5"):
+            await client.post(
+                "/api/auth/login", json={"username": name, "password": "x"}, headers={"X-Forwarded-For": "10.1.2.3"}
+            )
+        locked = await client.post(
+            "/api/auth/login", json={"username": "u6", "password": "x"}, headers={"X-Forwarded-For": "10.1.2.3"}
+        )
+    assert locked.status_code == 429  # the address's five failures count, header or not
+    records = [json.loads(row.record) async for row in services.store.audit.rows()]
+    assert [r["client_ip"] for r in records] == ["10.1.2.3"]
 
 
 @pytest.mark.parametrize(

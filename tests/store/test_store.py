@@ -193,3 +193,33 @@ async def test_idempotency_keys_expire(database_url) -> None:
 def test_memory_sqlite_is_refused() -> None:
     with pytest.raises(ValueError, match="SQLite file"):
         asyncio.run(Store.open("sqlite:///:memory:", audit_key=AUDIT_KEY))
+
+
+async def test_login_attempts_from_two_stores_never_pass_the_limit(database_url) -> None:
+    # Two Store instances stand for two replicas on one database: 2 x 20 concurrent reservations.
+    stores = [await Store.open(database_url, audit_key=AUDIT_KEY) for _ in range(2)]
+    subjects = [("user", "alice"), ("ip", "10.0.0.1")]
+
+    async def reserve(store: Store) -> str | None:
+        found = await store.logins.reserve(subjects=subjects, now=1000.0, window=300, max_failures=5)
+        return found.attempt_id
+
+    results = await asyncio.gather(*(reserve(s) for s in stores for _ in range(20)))
+    assert sum(r is not None for r in results) == 5
+    refused = await stores[0].logins.reserve(subjects=subjects, now=1299.0, window=300, max_failures=5)
+    assert refused.locked_until == 1300.0
+    for store in stores:
+        await store.close()
+
+
+async def test_no_sequence_is_handed_out_past_the_end_of_int64(database_url) -> None:
+    from app.store import SequenceExhausted
+
+    store = await _loaded(database_url, sequence=2**63 - 2)
+    assert await store.sequences.reserve(KEY) == (7, 2**63 - 2)
+    for _ in range(3):  # the last one would need next_sequence = 2^63: refused, every time
+        with pytest.raises(SequenceExhausted):
+            await store.sequences.reserve(KEY)
+    row = await store.sequences.get(KEY)
+    assert row is not None and row.next_sequence == 2**63 - 1 and isinstance(row.next_sequence, int)
+    await store.close()

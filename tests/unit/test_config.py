@@ -27,11 +27,11 @@ def _broken(mutate) -> dict:  # type: ignore[no-untyped-def]
 
 
 CASES = {
-    "duplicate_wallet": (lambda d: d["wallets"].append(dict(d["wallets"][0])), "duplicate wallet name 'main'"),
-    "duplicate_user": (lambda d: d["users"].append(dict(d["users"][0])), "duplicate username 'alice'"),
+    "duplicate_wallet": (lambda d: d["wallets"].append(dict(d["wallets"][0])), "wallets.6.name: duplicate wallet name"),
+    "duplicate_user": (lambda d: d["users"].append(dict(d["users"][0])), "users.2.username: duplicate username"),
     "grant_on_unknown_wallet": (
         lambda d: d["users"][1]["wallet_permissions"].append({"wallet_name": "ghost", "permissions": ["trade"]}),
-        "grant on unknown wallet 'ghost'",
+        "users.1.wallet_permissions.2.wallet_name: no such wallet",
     ),
     "unknown_permission": (lambda d: d["wallets"][0]["permissions"].append("withdraw"), "wallets.0.permissions.5"),
     "bad_key_hex": (lambda d: d["wallets"][0].update(private_key="zz" + KEY_A[2:]), "private key is not hex"),
@@ -44,7 +44,10 @@ CASES = {
         lambda d: d["wallets"][0].update(mnemonic=MNEMONIC),
         "give exactly one key source: private_key, mnemonic, keystore, pkcs11 or aws_kms",
     ),
-    "unknown_env": (lambda d: d["wallets"][0].update(env_name="MOON"), "unknown env_name 'MOON'"),
+    "unknown_env": (
+        lambda d: d["wallets"][0].update(env_name="MOON"),
+        "wallets.0.env_name: not a configured environment",
+    ),
     "placeholder_secret": (lambda d: d.update(secret_key="change_this"), "secret_key: must be a random string"),
     "short_secret": (lambda d: d.update(secret_key="short"), "gen-secret"),
     "bad_hash": (
@@ -54,12 +57,15 @@ CASES = {
     "unknown_field": (lambda d: d["wallets"][0].update(privte_key=KEY_A), "wallets.0.privte_key"),
     "bad_limit_amount": (
         lambda d: d["wallets"][0].update(limits={"max_per_day": {"BNB": "0.123456789"}}),
-        "wallets.0.limits.max_per_day.BNB",
+        "wallets.0.limits.max_per_day.<key>",
     ),
-    "bad_limit_symbol": (lambda d: d["wallets"][0].update(limits={"allowed_symbols": ["bnb"]}), "'bnb' is not a token"),
+    "bad_limit_symbol": (
+        lambda d: d["wallets"][0].update(limits={"allowed_symbols": ["bnb"]}),
+        "wallets.0.limits.allowed_symbols: entry 0 is not a token or pair symbol",
+    ),
     "bad_limit_destination": (
         lambda d: d["wallets"][0].update(limits={"allowed_destinations": ["tbnb1xyz"]}),
-        "allowed destination",
+        "wallets.0.limits.allowed_destinations: entry 0: address is not valid bech32",
     ),
     "bad_whitelist": (lambda d: d["wallets"][0].update(ip_whitelist=["300.1.1.1"]), "not an IP address"),
 }
@@ -171,3 +177,76 @@ def test_hash_password_cli_reads_stdin_and_prints_a_bcrypt_hash() -> None:
 def test_gen_secret_cli_prints_a_long_random_secret() -> None:
     first, second = _cli("gen-secret").stdout.strip(), _cli("gen-secret").stdout.strip()
     assert len(first) >= 43 and first != second
+
+
+PASTED = KEY_A.upper()  # a private key pasted where a plain value belongs
+PASTE_CASES = {
+    "ip_whitelist": (lambda d: d["wallets"][0].update(ip_whitelist=["10.0.0.1", PASTED]), "wallets.0.ip_whitelist"),
+    "allowed_destinations": (
+        lambda d: d["wallets"][0].update(limits={"allowed_destinations": [PASTED]}),
+        "wallets.0.limits.allowed_destinations",
+    ),
+    "allowed_symbols": (
+        lambda d: d["wallets"][0].update(limits={"allowed_symbols": [PASTED]}),
+        "wallets.0.limits.allowed_symbols",
+    ),
+    "user_allowed_symbols": (
+        lambda d: d["users"][0]["wallet_permissions"][0].update(limits={"allowed_symbols": [PASTED]}),
+        "users.0.wallet_permissions.0.limits.allowed_symbols",
+    ),
+    "env_name": (lambda d: d["wallets"][0].update(env_name=PASTED[:64]), "wallets.0.env_name"),
+    "env_name_too_long": (lambda d: d["wallets"][0].update(env_name=PASTED), "wallets.0.env_name"),
+    "max_per_tx_key": (lambda d: d["wallets"][0].update(limits={"max_per_tx": {PASTED: 1}}), "max_per_tx"),
+    "environment_key": (lambda d: d["environments"].update({PASTED: {"api_url": "x", "hrp": "x"}}), "environments"),
+    "unknown_field_key": (lambda d: d["wallets"][0].update({KEY_A: 1}), "wallets.0.<key>"),
+    "grant_wallet": (lambda d: d["users"][0]["wallet_permissions"][0].update(wallet_name=PASTED[:64]), "users.0"),
+    "trusted_proxies": (lambda d: d.update(trusted_proxies=[PASTED]), "trusted_proxies"),
+    "chain_id": (lambda d: d["environments"]["DEVNET"].update(chain_id=PASTED), "environments.<key>.chain_id"),
+}
+
+
+@pytest.mark.parametrize("case", list(PASTE_CASES))
+def test_config_errors_never_echo_a_value(case, tmp_path) -> None:
+    mutate, where = PASTE_CASES[case]
+    with pytest.raises(ConfigError) as caught:
+        _parse(_broken(mutate), tmp_path)
+    message = str(caught.value)
+    assert where in message
+    for piece in (PASTED, PASTED[:64], PASTED[:16], KEY_A, KEY_A[:16]):
+        assert piece not in message, message
+
+
+def test_check_config_prints_no_pasted_value(tmp_path) -> None:
+    data = _broken(PASTE_CASES["ip_whitelist"][0])
+    path = tmp_path / "config.yml"
+    path.write_text(yaml.safe_dump(data))
+    result = _cli("check-config", "--config", str(path))
+    assert result.returncode == 2
+    assert "wallets.0.ip_whitelist" in result.stderr
+    assert PASTED not in result.stdout + result.stderr and PASTED[:16] not in result.stdout + result.stderr
+
+
+def test_a_duplicate_yaml_key_is_refused_naming_its_line(tmp_path) -> None:
+    data = make_config()
+    data["wallets"][0]["ip_whitelist"] = ["10.1.2.3"]
+    text = yaml.safe_dump(data, sort_keys=False)
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == "ip_whitelist:")
+    lines.insert(at + 2, lines[at].replace("ip_whitelist:", "ip_whitelist: '*'"))  # a second ip_whitelist
+    path = tmp_path / "c.yml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert f"duplicate key at line {at + 3}" in str(caught.value)
+    assert "*" not in str(caught.value) and "10.1.2.3" not in str(caught.value)
+
+
+def test_yaml_merge_keys_are_not_duplicates(tmp_path) -> None:
+    data = make_config()
+    text = yaml.safe_dump({k: v for k, v in data.items() if k != "environments"}, sort_keys=False)
+    text += "base: &b {hrp: tbnb, timeout_seconds: 5}\n".replace("base", "x-base")
+    path = tmp_path / "c.yml"
+    path.write_text(text + "environments:\n  DEVNET:\n    <<: *b\n    api_url: http://devnet.test\n")
+    with pytest.raises(ConfigError) as caught:  # the anchor's holder is an unknown field; the merge is no duplicate
+        load_config(path)
+    assert "duplicate key" not in str(caught.value) and "Extra inputs" in str(caught.value)

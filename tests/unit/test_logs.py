@@ -30,7 +30,9 @@ TX_HEX = "ce01f0625dee0a" + "0f" * 100  # a long hex run: a signed tx, not a key
 
 
 def _token() -> str:
-    token, _ = TokenVerifier(secret=SECRET, expiry_minutes=5, clock=SystemClock()).issue("alice")
+    token, _ = TokenVerifier(secret=SECRET, expiry_minutes=5, clock=SystemClock()).issue(
+        "alice", password_fingerprint="f"
+    )
     return token
 
 

@@ -38,7 +38,7 @@ def test_a_token_cached_under_one_secret_is_refused_under_another() -> None:
 def test_an_issued_token_expires_with_the_injected_clock() -> None:
     clock = FakeClock()
     verifier = TokenVerifier(secret=SECRET, expiry_minutes=1, clock=clock)
-    token, lifetime = verifier.issue("bob")
+    token, lifetime = verifier.issue("bob", password_fingerprint="f")
     assert lifetime == 60
     assert TokenVerifier(secret=SECRET, expiry_minutes=1, clock=clock).verify(token).username == "bob"
     clock.advance(60)

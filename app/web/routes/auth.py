@@ -2,13 +2,14 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from app.auth.passwords import BCRYPT_MAX_BYTES
+from app.auth.tokens import TokenClaims
 from app.errors import Unauthorized
-from app.web.deps import ServicesDep, client_host
+from app.web.deps import CLAIMS_STATE, CurrentUser, ServicesDep, client_host
 from app.web.errors import error_body
 from app.web.jsonbody import DecimalJSONRoute, loads
 from app.web.schemas import LoginRequest, TokenResponse
@@ -78,15 +79,30 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
             ]
         )
     client = client_host(request)
-    # Before bcrypt: a locked-out guess costs nothing.
-    recent_failures = await services.throttle.check(body.username, client)
-    user = await services.users.authenticate(body.username, body.password)
-    if user is None:
-        await services.throttle.failed(body.username, client)
+    # Before bcrypt, one atomic step in the store: a guess past the limit costs no hash.
+    attempt = await services.throttle.begin(body.username, client)
+    user = await services.users.authenticate(body.username, body.password, client=client)
+    if user is None:  # the attempt stays counted as a failure
         services.metrics.login_failure()
         # The same answer for an unknown user and a wrong password.
         raise Unauthorized("incorrect username or password")
-    if recent_failures:
-        await services.throttle.succeeded(user.username)
-    token, lifetime = services.tokens.issue(user.username)
+    await services.throttle.succeeded(attempt)
+    token, lifetime = services.tokens.issue(
+        user.username, password_fingerprint=services.users.fingerprint(user.username)
+    )
     return TokenResponse(access_token=token, expires_in=lifetime)
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    responses={401: {"description": "Missing, invalid, expired or already revoked token"}},
+    summary="Revoke the presented bearer token",
+)
+async def logout(request: Request, user: CurrentUser, services: ServicesDep) -> Response:
+    """Revoke this token on every replica until it would have expired; other tokens of the user keep working."""
+    claims: TokenClaims = getattr(request.state, CLAIMS_STATE)
+    await services.store.revocations.revoke(
+        token_id=claims.token_id, expires_at=claims.expires_at, now=services.clock.now()
+    )
+    return Response(status_code=204)
