@@ -11,6 +11,7 @@ class Permission(StrEnum):
     FREEZE = "freeze"  # freeze, unfreeze
     RESYNC = "resync"  # re-read account number and sequence from the node
     VOTE = "vote"  # governance votes
+    AUDIT = "audit"  # read the wallet's audit entries in the console
 
 
 def effective_permissions(

@@ -33,6 +33,16 @@ class AccountState:
 
 
 @dataclass(frozen=True, slots=True)
+class Balance:
+    """One coin of an account, as the node reports it (decimal strings, unchanged)."""
+
+    symbol: str
+    free: str
+    locked: str
+    frozen: str
+
+
+@dataclass(frozen=True, slots=True)
 class BroadcastResult:
     """The node's HTTP status and JSON answer to a broadcast, unchanged."""
 
@@ -105,6 +115,22 @@ class NodeClient:
         if state.account_number < 0 or state.sequence < 0:
             raise NodeError("account answer has negative numbers")
         return state
+
+    async def balances(self, address: str) -> tuple[Balance, ...]:
+        """The coins the node reports for address; AccountNotFound if never funded."""
+        response = await self._request("GET", f"/api/v1/account/{address}")
+        if response.status_code == 404:
+            raise AccountNotFound(f"account {address} not found on the chain (never funded)")
+        if response.status_code != 200:
+            raise NodeError(f"account lookup failed with HTTP {response.status_code}")
+        body = self._json(response)
+        try:
+            return tuple(
+                Balance(symbol=str(b["symbol"]), free=str(b["free"]), locked=str(b["locked"]), frozen=str(b["frozen"]))
+                for b in body.get("balances") or ()
+            )
+        except (KeyError, TypeError, AttributeError):
+            raise NodeError("account answer has malformed balances") from None
 
     async def broadcast(self, tx_hex: str) -> BroadcastResult:
         """POST the signed tx hex to /api/v1/broadcast?sync=true and return the answer unchanged."""

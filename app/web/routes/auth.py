@@ -7,10 +7,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from app.auth.passwords import BCRYPT_MAX_BYTES
-from app.errors import Unauthorized
 from app.web.deps import ServicesDep, client_host
 from app.web.errors import error_body
 from app.web.jsonbody import DecimalJSONRoute, loads
+from app.web.login import check_login
 from app.web.schemas import LoginRequest, TokenResponse
 
 router = APIRouter(tags=["auth"], route_class=DecimalJSONRoute)
@@ -77,16 +77,6 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
                 }
             ]
         )
-    client = client_host(request)
-    # Before bcrypt: a locked-out guess costs nothing.
-    recent_failures = await services.throttle.check(body.username, client)
-    user = await services.users.authenticate(body.username, body.password)
-    if user is None:
-        await services.throttle.failed(body.username, client)
-        services.metrics.login_failure()
-        # The same answer for an unknown user and a wrong password.
-        raise Unauthorized("incorrect username or password")
-    if recent_failures:
-        await services.throttle.succeeded(user.username)
+    user = await check_login(services, username=body.username, password=body.password, client=client_host(request))
     token, lifetime = services.tokens.issue(user.username)
     return TokenResponse(access_token=token, expires_in=lifetime)
