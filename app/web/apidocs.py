@@ -13,13 +13,23 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 
 ASSETS_URL = "/docs/static"
 _ASSETS = Path(str(files("fastapi_offline") / "static"))
 _INIT_JS = Path(__file__).parent / "apidocs_static" / "swagger-init.js"
+REDOC_JS_URL = "/docs/redoc.standalone.js"
+# ReDoc's sidebar always shows Redocly's logo from its CDN; an empty data: image fails to load, and
+# ReDoc then drops the <img>, so the page fetches nothing from another host.
+_REDOC_CDN_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+def redoc_bundle() -> bytes:
+    """ReDoc's standalone bundle with its one CDN fetch (the sidebar logo) taken out."""
+    bundle = (_ASSETS / "redoc.standalone.js").read_bytes()
+    return bundle.replace(_REDOC_CDN_LOGO, b"data:,")
 
 
 def _swagger_page(*, title: str, root: str, openapi_url: str) -> str:
@@ -52,7 +62,7 @@ def _redoc_page(*, title: str, root: str, openapi_url: str) -> str:
 </head>
 <body>
 <redoc spec-url="{escape(root + openapi_url)}"></redoc>
-<script src="{root}{ASSETS_URL}/redoc.standalone.js"></script>
+<script src="{root}{REDOC_JS_URL}"></script>
 </body>
 </html>
 """
@@ -73,6 +83,14 @@ def install_docs(app: FastAPI) -> None:
     @app.get("/docs/swagger-init.js", include_in_schema=False)
     async def swagger_init() -> FileResponse:
         return FileResponse(_INIT_JS, media_type="text/javascript")
+
+    loaded: list[bytes] = []  # read on first use (1 MB), then kept for this app
+
+    @app.get(REDOC_JS_URL, include_in_schema=False)
+    async def redoc_js() -> Response:
+        if not loaded:
+            loaded.append(redoc_bundle())
+        return Response(loaded[0], media_type="text/javascript")
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
