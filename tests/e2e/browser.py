@@ -5,6 +5,7 @@ test can assert that nothing went to another origin; the browser log holds CSP v
 """
 
 import json
+import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -50,6 +51,9 @@ def chromium(profile: Path) -> Iterator[Any]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    # selenium logs each WebDriver command at DEBUG, the keys a test types included: the passwords the
+    # test itself types are not the service leaking them (tests/leakcheck.py searches every log record).
+    logging.getLogger("selenium").setLevel(logging.INFO)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in FLAGS:
