@@ -17,6 +17,7 @@ class Permission(StrEnum):
     ISSUE = "issue"  # token issue, mint, burn
     STAKE = "stake"  # side-chain delegate, redelegate, undelegate
     ACCOUNT = "account"  # account flags
+    AUDIT = "audit"  # read the wallet's audit entries in the console
 
 
 def effective_permissions(

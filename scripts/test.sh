@@ -23,11 +23,15 @@ fi
 export CHECKOV="$PWD/.venv-checkov/bin/checkov"
 # System packages some tests need, installed once when missing, if apt-get can (else those tests
 # skip and say why): SoftHSM2 (a PKCS#11 token in software) for the HSM wallets; a Docker engine
-# and debootstrap (the image's base is made from the Debian mirror) for tests/deploy/test_container.py.
+# and debootstrap (the image's base is made from the Debian mirror) for tests/deploy/test_container.py;
+# Chromium and its WebDriver for the browser tests of /docs and the console (tests/e2e/test_docs.py,
+# tests/e2e/test_console.py).
 missing=()
 command -v softhsm2-util >/dev/null || missing+=(softhsm2)
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "${missing[*]} -> apt-get (once)"

@@ -46,6 +46,21 @@ class AccountAnswer(_Answer):
     sequence: Int64
 
 
+class BalanceAnswer(_Answer):
+    """One coin of an account: decimal strings as the node writes them."""
+
+    symbol: Annotated[str, Field(strict=True, max_length=64)]
+    free: Annotated[str, Field(strict=True, max_length=40)]
+    locked: Annotated[str, Field(strict=True, max_length=40)]
+    frozen: Annotated[str, Field(strict=True, max_length=40)]
+
+
+class BalancesAnswer(_Answer):
+    """GET /api/v1/account/{address}, for its balances (the console)."""
+
+    balances: Annotated[list[BalanceAnswer], Field(max_length=1000)] = []
+
+
 class TxResult(_Answer):
     """One entry of an accepted broadcast."""
 

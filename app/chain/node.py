@@ -38,6 +38,16 @@ class AccountState:
 
 
 @dataclass(frozen=True, slots=True)
+class Balance:
+    """One coin of an account, as the node reports it (decimal strings, unchanged)."""
+
+    symbol: str
+    free: str
+    locked: str
+    frozen: str
+
+
+@dataclass(frozen=True, slots=True)
 class BroadcastResult:
     """The node's HTTP status and JSON answer to a broadcast, unchanged."""
 
@@ -119,6 +129,16 @@ class NodeClient:
             raise NodeError(f"node {self.api_url} failed the account lookup with HTTP {status}")
         state: answers.AccountAnswer = self._read("account", status, raw, answers.AccountAnswer)
         return AccountState(account_number=state.account_number, sequence=state.sequence)
+
+    async def balances(self, address: str) -> tuple[Balance, ...]:
+        """The coins the node reports for address; AccountNotFound if never funded."""
+        status, raw = await self._request("GET", f"/api/v1/account/{address}")
+        if status == 404:
+            raise AccountNotFound(f"account {address} not found on the chain (never funded)")
+        if status != 200:
+            raise NodeError(f"node {self.api_url} failed the account lookup with HTTP {status}")
+        found: answers.BalancesAnswer = self._read("account", status, raw, answers.BalancesAnswer)
+        return tuple(Balance(symbol=b.symbol, free=b.free, locked=b.locked, frozen=b.frozen) for b in found.balances)
 
     async def broadcast(self, tx_hex: str) -> BroadcastResult:
         """POST the signed tx hex to /api/v1/broadcast?sync=true; the answer, checked, as the node sent it.

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from app.chain import node as chain_node
-from app.chain.node import AccountState, BroadcastResult, NodeClient
+from app.chain.node import AccountState, Balance, BroadcastResult, NodeClient
 from app.errors import (
     Conflict,
     NodeBadAnswer,
@@ -99,6 +99,14 @@ class Nodes:
 
     async def account(self, env: Environment, address: str) -> AccountState:
         return await self.call(self.client(env).account(address))
+
+    async def balances(self, env: Environment, address: str) -> tuple[Balance, ...]:
+        """The address's coins as its node reports them (for the console; never used to sign)."""
+        return await self.call(self.client(env).balances(address))
+
+    async def node_info(self, env: Environment) -> str:
+        """The node's network name, asked now (not the cached chain id): a reachability check."""
+        return await self.call(self.client(env).chain_id())
 
     async def broadcast(self, env: Environment, tx_hex: str) -> BroadcastResult:
         return await self.call(self.client(env).broadcast(tx_hex))

@@ -11,9 +11,12 @@ from app.clock import Clock, SystemClock
 from app.config import ServiceConfig
 from app.keys import KeySetupError
 from app.services import Services
+from app.web.apidocs import install_docs
 from app.web.bodylimit import install_limits
 from app.web.clientip import trusted_networks
+from app.web.console.routes import install_console
 from app.web.errors import install_error_handlers
+from app.web.headers import SecurityHeaders
 from app.web.observability import install_observability
 from app.web.routes import approvals, auth, health, messages, wallet
 
@@ -49,6 +52,9 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/openapi.json",
+        docs_url=None,  # served by install_docs from local assets, not FastAPI's CDN pages
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,  # the password flow needs no redirect page
         lifespan=lifespan,
         # No redirect from /path/ to /path: Starlette builds its Location from the Host header.
         redirect_slashes=False,
@@ -59,6 +65,7 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
     app.state.trusted_networks = trusted_networks(tuple(config.trusted_proxies))
     install_error_handlers(app)
     install_limits(app, max_body_bytes=config.max_body_bytes)  # size and content type, before any route parses a body
+    app.add_middleware(SecurityHeaders)  # CSP and friends on the console and docs pages, errors included
     install_observability(app, clock=clock)  # request id, access log and request metrics, around everything
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
@@ -67,4 +74,6 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
     api.include_router(approvals.router)
     app.include_router(api)
     app.include_router(health.router)  # /health, /ready, /metrics: outside /api, no user token
+    install_docs(app)  # /docs and /redoc, every asset from this service
+    install_console(app)  # /console: the operators' pages
     return app

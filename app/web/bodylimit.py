@@ -16,6 +16,9 @@ JSON_TYPE = "application/json"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 # Routes that also take the OAuth2 password form (Swagger UI's Authorize button sends it).
 FORM_PATHS = frozenset({"/api/auth/login"})
+# The console's plain HTML forms (app/web/console/) post urlencoded bodies.
+CONSOLE_FORM_PREFIX = "/console/"
+CONSOLE_FORM_TYPE = "application/x-www-form-urlencoded"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -39,6 +42,8 @@ def _content_type_error(headers: Headers, path: str) -> str | None:
     media_type, _, params = headers.get("content-type", "").partition(";")
     media_type = media_type.strip().lower()
     allowed = {JSON_TYPE} | (FORM_TYPES if path in FORM_PATHS else set())
+    if path.startswith(CONSOLE_FORM_PREFIX):
+        allowed = {CONSOLE_FORM_TYPE}
     if media_type not in allowed:
         return f"Content-Type must be {' or '.join(sorted(allowed))}"
     if media_type == JSON_TYPE:

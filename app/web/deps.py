@@ -14,7 +14,6 @@ from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 
-from app.auth.tokens import InvalidToken
 from app.auth.users import User
 from app.errors import ServiceError, Unauthorized
 from app.permissions import Permission
@@ -26,6 +25,7 @@ from app.signing.table import MessageType
 from app.signing.txs import SignRequest
 from app.signing.wallets import Wallet
 from app.web.clientip import client_of_scope
+from app.web.login import user_of_token
 
 # auto_error=False: we raise our own 401 so that the body has the service's error shape.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
@@ -50,17 +50,7 @@ async def get_current_user(
     """The user named by a valid bearer token (verified once per request); 401 otherwise."""
     if not token:
         raise Unauthorized("missing bearer token")
-    try:
-        claims = services.tokens.verify(token)
-    except InvalidToken:
-        raise Unauthorized("invalid or expired token") from None
-    user = services.users.get(claims.username)
-    if user is None:  # removed from the config since the token was issued
-        raise Unauthorized("invalid or expired token")
-    if not services.users.fingerprint_matches(user.username, claims.password_fingerprint):
-        raise Unauthorized("invalid or expired token")  # the password hash changed since the token was issued
-    if await services.store.revocations.is_revoked(claims.token_id):  # logged out, on any replica
-        raise Unauthorized("invalid or expired token")
+    user, claims = await user_of_token(services, token)
     setattr(request.state, USER_STATE, user.username)
     setattr(request.state, CLAIMS_STATE, claims)
     return user

@@ -2,7 +2,7 @@
 
 web -> signing -> keys, store, chain; web -> auth. chain imports nothing else of app; the devnet
 imports only chain; the store never imports web, signing or auth; signing and keys never import
-FastAPI, Starlette or app.web. FastAPI and Starlette are imported only under app/web/, by
+FastAPI, Starlette or app.web. FastAPI, Starlette and Jinja2 are imported only under app/web/, by
 app/main.py, and by the devnet's own server.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[2] / "app"
-WEB_FRAMEWORKS = ("fastapi", "starlette")
+WEB_FRAMEWORKS = ("fastapi", "starlette", "jinja2")
 
 # part -> the parts of app it may import (its own modules always allowed)
 ALLOWED: dict[str, set[str]] = {

@@ -20,7 +20,13 @@ SIGNATURES = 100
 
 
 def settings(url: str, key_id: str, **changes) -> AwsKmsSettings:
-    values = {"key_id": key_id, "region": "us-east-1", "endpoint_url": url, "timeout_seconds": 2}
+    # A generous timeout: moto on a loaded 2-core machine can take seconds to answer.
+    values = {
+        "key_id": key_id,
+        "region": "us-east-1",
+        "endpoint_url": url,
+        "timeout_seconds": 10,
+    }  # generous: moto on a loaded 2-core machine
     return AwsKmsSettings.model_validate({**values, **changes})
 
 

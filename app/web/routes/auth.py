@@ -8,10 +8,10 @@ from pydantic import ValidationError
 
 from app.auth.passwords import BCRYPT_MAX_BYTES
 from app.auth.tokens import TokenClaims
-from app.errors import Unauthorized
 from app.web.deps import CLAIMS_STATE, CurrentUser, ServicesDep, client_host
 from app.web.errors import error_body
 from app.web.jsonbody import DecimalJSONRoute, loads
+from app.web.login import check_login, issue_token, revoke
 from app.web.schemas import LoginRequest, TokenResponse
 
 router = APIRouter(tags=["auth"], route_class=DecimalJSONRoute)
@@ -78,18 +78,8 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
                 }
             ]
         )
-    client = client_host(request)
-    # Before bcrypt, one atomic step in the store: a guess past the limit costs no hash.
-    attempt = await services.throttle.begin(body.username, client)
-    user = await services.users.authenticate(body.username, body.password, client=client)
-    if user is None:  # the attempt stays counted as a failure
-        services.metrics.login_failure()
-        # The same answer for an unknown user and a wrong password.
-        raise Unauthorized("incorrect username or password")
-    await services.throttle.succeeded(attempt)
-    token, lifetime = services.tokens.issue(
-        user.username, password_fingerprint=services.users.fingerprint(user.username)
-    )
+    user = await check_login(services, username=body.username, password=body.password, client=client_host(request))
+    token, lifetime = issue_token(services, user)
     return TokenResponse(access_token=token, expires_in=lifetime)
 
 
@@ -102,7 +92,5 @@ async def login(request: Request, services: ServicesDep) -> TokenResponse:
 async def logout(request: Request, user: CurrentUser, services: ServicesDep) -> Response:
     """Revoke this token on every replica until it would have expired; other tokens of the user keep working."""
     claims: TokenClaims = getattr(request.state, CLAIMS_STATE)
-    await services.store.revocations.revoke(
-        token_id=claims.token_id, expires_at=claims.expires_at, now=services.clock.now()
-    )
+    await revoke(services, claims)
     return Response(status_code=204)
