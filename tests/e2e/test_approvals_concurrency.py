@@ -87,3 +87,19 @@ def test_concurrent_approvals_on_two_postgresql_replicas_execute_once(tmp_path) 
             if second is not None and second.poll() is None:
                 stop(second)
             runner.stop()
+
+
+def test_python_binance_chain_returns_the_202_body_of_a_request_waiting_for_approval(
+    sqlite_workers: StackRunner,
+) -> None:
+    signing = pytest.importorskip(
+        "binance_chain.signing.http", reason="python-binance-chain: scripts/install-client.sh"
+    )
+    from binance_chain.messages import TransferMsg
+
+    client = signing.HttpApiSigningClient(sqlite_workers.service_url, username="alice", password=PASSWORDS["alice"])
+    answer = client.broadcast_transfer(
+        TransferMsg(symbol="BNB", amount=10, to_address=OTHER_ADDRESS), wallet_name="main"
+    )
+    assert (answer["status"], answer["requested_by"], answer["quorum"]) == ("pending", "alice", 2)
+    assert answer["msg"] == {"to_address": OTHER_ADDRESS, "amount": "10", "denom": "BNB", "memo": ""}
