@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bench import pg, procs, wrk
+from bench import keybackends, pg, procs, wrk
 from bench.configs import BenchConfig, Wallet, write_database_config
 
 Result = dict[str, Any]
@@ -137,6 +137,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "spawn until /docs answers 200, 50 mnemonic wallets",
         targets=("service", "bare"),
         goals={"max_seconds": 2.0},
+    ),
+    Scenario(
+        "keys_sign",
+        "keys",
+        "sign a transfer, 8 connections: in-process key vs SoftHSM2 (PKCS#11) vs moto KMS, one service",
+        targets=(),
+        connections=8,
     ),
 )
 
@@ -512,7 +519,41 @@ def run_replicas(ctx: Context, scenario: Scenario) -> Result:
     return result
 
 
+def run_keys(ctx: Context, scenario: Scenario) -> Result:
+    """Sign with an in-process key, a SoftHSM2 key and a moto KMS key on one service, interleaved (issue #11)."""
+    try:
+        with keybackends.remote_keys(ctx.config, ctx.workdir) as (service, wallets):
+            ctx.servers["keys-service"] = service
+            login = {"username": ctx.config.username, "password": ctx.config.password}
+            answer = httpx.post(service.url + "/api/auth/login", json=login, timeout=30)
+            answer.raise_for_status()
+            token = str(answer.json()["access_token"])
+            try:
+                bodies = {kind: bodies_file(ctx, scenario, (wallet,), f"-{kind}") for kind, wallet in wallets.items()}
+                runs: dict[str, list[dict[str, Any]]] = {kind: [] for kind in wallets}
+                for index in range(ctx.rounds):
+                    for kind in rotated(tuple(wallets), index):
+                        env = {**wrk_env(ctx, scenario, bodies[kind]), "BENCH_TOKEN": token}
+                        result = wrk.run(
+                            url=service.url,
+                            script="post.lua",
+                            connections=scenario.connections,
+                            duration=ctx.duration,
+                            env=env,
+                        )
+                        runs[kind].append(result.as_dict())
+            finally:
+                ctx.servers.pop("keys-service", None)
+    except keybackends.Unavailable as exc:
+        raise Skipped(str(exc)) from exc
+    summary = {kind: medians(kind_runs) for kind, kind_runs in runs.items()}
+    base = summary["in-process"]["rps"]
+    ratios = {f"{kind}/in-process": round(summary[kind]["rps"] / base, 3) for kind in ("pkcs11", "aws_kms") if base}
+    return {"runs": runs, "median": summary, "ratios": ratios}
+
+
 RUNNERS: dict[str, Callable[[Context, Scenario], Result]] = {
+    "keys": run_keys,
     "load": run_load,
     "broadcast": run_broadcast,
     "storm": run_storm,
