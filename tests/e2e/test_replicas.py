@@ -104,6 +104,7 @@ async def test_daily_limit_holds_across_replicas(replicas: Replicas) -> None:
 async def test_survivor_keeps_signing_when_a_replica_is_killed_mid_load(replicas: Replicas) -> None:
     clients = await _clients(replicas.urls)
     done: list[int] = []
+    twenty = asyncio.Event()
 
     async def broadcast(client: httpx.AsyncClient) -> None:
         try:
@@ -112,11 +113,12 @@ async def test_survivor_keeps_signing_when_a_replica_is_killed_mid_load(replicas
             return  # the killed replica's in-flight requests
         if r.status_code == 200:
             done.append(1)
+            if len(done) >= 20:
+                twenty.set()
 
     try:
         load = [asyncio.create_task(broadcast(clients[i % 2])) for i in range(120)]
-        while len(done) < 20:
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(twenty.wait(), 60)  # mid-load: 20 broadcasts landed
         replicas.runner.kill_service()  # SIGKILL the first replica, possibly holding the account lock
         await asyncio.gather(*load)
         after = [(await clients[1].post("/api/transfer/broadcast", json=TRANSFER)).status_code for _ in range(10)]

@@ -61,6 +61,7 @@ async def test_resync_during_load_leaves_every_broadcast_landed(runner: StackRun
 
 async def test_sigkill_mid_load_never_reuses_a_sequence_after_restart(runner: StackRunner) -> None:
     seen: list[int] = []
+    forty = asyncio.Event()
     async with _client(runner.service_url) as client:
         headers = await _headers(client)
 
@@ -71,10 +72,11 @@ async def test_sigkill_mid_load_never_reuses_a_sequence_after_restart(runner: St
                 return  # killed mid-request
             if r.status_code == 200:
                 seen.append(r.json()["sequence"])
+                if len(seen) >= 40:
+                    forty.set()
 
         load = [asyncio.create_task(sign()) for _ in range(300)]
-        while len(seen) < 40:
-            await asyncio.sleep(0.005)
+        await asyncio.wait_for(forty.wait(), 60)  # mid-load: 40 signatures answered
         runner.kill_service()
         await asyncio.gather(*load)
     assert len(seen) == len(set(seen))
