@@ -10,7 +10,7 @@ Each model says what it spends (for policy limits) and what the audit log keeps 
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -43,6 +43,9 @@ class _Model(BaseModel):
 
 class SignableMsg(_Model):
     """A message a caller asks to sign: it says what it spends and what the audit log keeps of it."""
+
+    # The demo wallet whose request the OpenAPI example is (config/config.yml): the one the chain takes it from.
+    example_wallet: ClassVar[str] = "wallet_1"
 
     def spend(self) -> Spend:
         raise NotImplementedError

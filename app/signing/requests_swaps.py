@@ -11,7 +11,7 @@ sha256(random_number_hash ‖ sender's 20 bytes ‖ lower(sender_other_chain)). 
 coherent swap of wallet_1 (hash, id and random number match); a refund lands after height_span blocks.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Field, StrictBool
 
@@ -90,6 +90,7 @@ class DepositHTLTMsg(SignableMsg):
             "examples": [{"swap_id": DEMO_SWAP_ID.hex(), "amount": [{"denom": "ANN-457", "amount": "10"}]}]
         },
     )
+    example_wallet: ClassVar[str] = "wallet_2"  # the example swap's recipient (HTLTMsg's to_address)
     swap_id: Hex32
     amount: CoinList
 

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from app.web.errors import error_body
 from app.web.schemas import ErrorResponse
 
@@ -34,3 +36,17 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+def body_example(model: type[BaseModel]) -> dict[str, Any]:
+    """The `openapi_extra=` that puts model's first schema example on the operation's JSON request body.
+
+    The JSON Schema `examples` list stays on the model; the media type's single `example` is what
+    OpenAPI tools (Postman's importer, openapi-to-postmanv2, with parameter generation "Example") fill
+    the request body with. Taken from the model, so it is always the example the model documents.
+    """
+    extra = model.model_config.get("json_schema_extra")
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    if not isinstance(examples, list) or not examples:
+        raise ValueError(f"{model.__name__} has no example to put on its request body")
+    return {"requestBody": {"content": {"application/json": {"example": examples[0]}}}}

@@ -25,9 +25,9 @@ def sign_request_model(name: str, msg_model: type[BaseModel]) -> type[BaseModel]
     """The request body {"msg": ..., "wallet_name": ...} for one message type."""
     extra = msg_model.model_config.get("json_schema_extra")
     msg_examples = extra.get("examples") if isinstance(extra, dict) else None
+    wallet = getattr(msg_model, "example_wallet", "wallet_1")
     examples: list[Any] = [
-        {"msg": example, "wallet_name": "wallet_1"}
-        for example in (msg_examples if isinstance(msg_examples, list) else [])
+        {"msg": example, "wallet_name": wallet} for example in (msg_examples if isinstance(msg_examples, list) else [])
     ]
     model: type[BaseModel] = create_model(
         name,
@@ -40,6 +40,8 @@ def sign_request_model(name: str, msg_model: type[BaseModel]) -> type[BaseModel]
 
 class WalletNameRequest(_Model):
     """A body naming one wallet."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"wallet_name": "wallet_1"}]})
 
     wallet_name: WalletName
 

@@ -9,7 +9,7 @@ from app.auth.users import User
 from app.permissions import Permission
 from app.web.deps import CurrentUser, ServicesDep, actor_of
 from app.web.jsonbody import DecimalJSONRoute
-from app.web.openapi import errors
+from app.web.openapi import body_example, errors
 from app.web.schemas import WALLET_NAME_PATTERN
 
 router = APIRouter(tags=["approvals"], route_class=DecimalJSONRoute)
@@ -107,6 +107,7 @@ async def approve(
     "/approvals/{approval_id}/reject",
     response_model=ApprovalResponse,
     responses=errors(401, 403, 404, 409, 422),
+    openapi_extra=body_example(RejectRequest),
     summary="Reject a request (one rejection ends it)",
 )
 async def reject(

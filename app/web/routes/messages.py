@@ -10,7 +10,7 @@ from app.signing.idempotency import Replay
 from app.signing.table import MESSAGE_TYPES, MessageType
 from app.web.deps import Authorized, ServicesDep, wallet_for
 from app.web.jsonbody import DecimalJSONRoute
-from app.web.openapi import errors
+from app.web.openapi import body_example, errors
 from app.web.routes.approvals import ApprovalResponse
 from app.web.schemas import SignResponse, sign_request_model
 
@@ -35,6 +35,7 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
         f"{message.model.__name__}{message.name.title().replace('_', '')}Request", message.model
     )
     SignBody = Annotated[Authorized, Depends(wallet_for(message, body_model, "sign"))]
+    example = body_example(body_model)  # the body Postman's importer fills in (README: Postman)
     BroadcastBody = Annotated[Authorized, Depends(wallet_for(message, body_model, "broadcast"))]
 
     async def sign(authorized: SignBody, services: ServicesDep) -> SignResponse | JSONResponse:
@@ -67,6 +68,7 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
                 f"Needs permission `{message.permission}`."
             ),
             operation_id=f"sign_{path.replace('/', '_')}",
+            openapi_extra=example,
         )
         router.add_api_route(
             f"/{path}/broadcast",
@@ -80,6 +82,7 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
                 f"Needs permission `{message.permission}`."
             ),
             operation_id=f"broadcast_{path.replace('/', '_')}",
+            openapi_extra=example,
         )
 
 

@@ -9,7 +9,7 @@ from app.signing.audit import AuditLog
 from app.signing.wallets import Wallet
 from app.web.deps import CurrentUser, ServicesDep, actor_of, authorize
 from app.web.jsonbody import DecimalJSONRoute
-from app.web.openapi import errors
+from app.web.openapi import body_example, errors
 from app.web.schemas import MAX_WALLET_NAME_CHARS, WALLET_NAME_PATTERN, ResyncResponse, WalletInfo, WalletNameRequest
 
 router = APIRouter(tags=["wallet"], route_class=DecimalJSONRoute)
@@ -51,6 +51,7 @@ async def get_wallet(
     "/wallet/resync",
     response_model=ResyncResponse,
     responses=errors(401, 403, 404, 422, 502, 503, 504),
+    openapi_extra=body_example(WalletNameRequest),
     summary="Re-read account number and sequence from the node",
 )
 async def resync(body: WalletNameRequest, user: CurrentUser, services: ServicesDep, request: Request) -> ResyncResponse:
