@@ -18,8 +18,22 @@ from app.store import Verification
 from app.web.console.session import ConsoleRefusal
 
 MAX_ROWS = 200
-# Outcomes the pipeline writes (app/signing/service.py); approvals will add theirs here.
-OUTCOMES = ("signed", "sending", "broadcast", "failed", "denied", "resynced")
+# Outcomes the pipeline writes (app/signing/service.py) and the approval steps (app/signing/approvals.py).
+OUTCOMES = (
+    "signed",
+    "sending",
+    "broadcast",
+    "failed",
+    "denied",
+    "resynced",
+    "approval_requested",
+    "approval_granted",
+    "approval_rejected",
+    "approval_cancelled",
+    "approval_expired",
+    "approval_executed",
+    "approval_failed",
+)
 MAX_FILTER_CHARS = 64
 
 
