@@ -204,3 +204,23 @@ async def test_the_audit_page_filters_by_approval_outcomes(stack: Stack) -> None
     assert audit.status_code == 200, audit.text
     assert audit.text.count("<tr class=") == 1 and "not in the payment plan" in audit.text
     assert '<option value="approval_executed">' in audit.text
+
+
+async def test_the_demo_config_makes_only_large_transfers_wait_for_its_approver(demo_client) -> None:  # type: ignore[no-untyped-def]
+    """As the README's Console section says: 150 BNB from wallet_1 waits, `approver` approves it in the console."""
+    client = demo_client
+    login = await client.post("/api/auth/login", json={"username": "demo", "password": "demo-password"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    msg = {"to_address": "tbnb1yqprw3vkaw72vaw4yws0adxq6qw5nunzny0tvt", "symbol": "BNB", "memo": "invoice 42"}
+    small = await client.post(
+        "/api/transfer/broadcast", json={"msg": {**msg, "amount": "1.5"}, "wallet_name": "wallet_1"}, headers=headers
+    )
+    large = await client.post(
+        "/api/transfer/broadcast", json={"msg": {**msg, "amount": "150"}, "wallet_name": "wallet_1"}, headers=headers
+    )
+    assert (small.status_code, large.status_code) == (200, 202), large.text
+    approval_id = large.json()["approval_id"]
+    assert (await log_in(client, "approver", "approver-password")).status_code == 303
+    r = await post(client, approval_id, "approve")
+    page = (await client.get(r.headers["location"])).text
+    assert 'data-status="executed"' in card_of(page, approval_id)

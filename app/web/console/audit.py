@@ -149,6 +149,8 @@ def _row(entry: dict[str, Any]) -> AuditRow:
     detail = entry.get("reason") or entry.get("tx_hash") or ""
     if not detail and entry.get("sequence") is not None:
         detail = f"sequence {entry['sequence']}"
+    if not detail and entry.get("approval_id"):
+        detail = f"approval {str(entry['approval_id'])[:12]}"
     return AuditRow(
         id=int(entry["id"]),
         time=str(entry.get("time", ""))[:19].replace("T", " "),
