@@ -1,12 +1,13 @@
 """The real app over HTTP (in-process), talking to a real devnet app through httpx's ASGI transport."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
 
 from app.chain.node import NodeClient
-from app.config import parse_config
+from app.config import load_config, parse_config
 from app.devnet import create_app as create_devnet
 from app.main import create_app
 from app.services import Services
@@ -70,3 +71,22 @@ def auth(client: httpx.AsyncClient) -> TokenFactory:
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
     return headers
+
+
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yml"
+
+
+@pytest.fixture
+async def demo_client(tmp_path):  # type: ignore[no-untyped-def]
+    """The app on the demo config, its DEVNET node served in-process by a devnet funding its wallets."""
+    config = load_config(DEMO_CONFIG).model_copy(update={"database_url": f"sqlite:///{tmp_path / 'demo.db'}"})
+    hrp = config.all_environments["DEVNET"].hrp
+    genesis = sorted({w.signing_key.address(hrp) for w in config.wallets})
+    devnet = create_devnet(chain_id="Binance-Dev", hrp=hrp, genesis=genesis)
+    services = await Services.open(
+        config, node_factory=lambda env: NodeClient(env.api_url, transport=httpx.ASGITransport(devnet))
+    )
+    app = create_app(config, services=services)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://demo.test") as client:
+        yield client
+    await services.close()

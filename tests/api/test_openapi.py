@@ -3,37 +3,11 @@
 import copy
 import json
 import time
-from pathlib import Path
 
-import httpx
-import pytest
 from openapi_spec_validator import validate
 
 from app.chain.messages import random_number_hash
-from app.chain.node import NodeClient
-from app.config import load_config
-from app.devnet import create_app as create_devnet
-from app.main import create_app
-from app.services import Services
 from app.signing.fields import DEMO_RANDOM_NUMBER
-
-DEMO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yml"
-
-
-@pytest.fixture
-async def demo_client(tmp_path):  # type: ignore[no-untyped-def]
-    """The app on the demo config, its DEVNET node served in-process by a devnet funding its wallets."""
-    config = load_config(DEMO_CONFIG).model_copy(update={"database_url": f"sqlite:///{tmp_path / 'demo.db'}"})
-    hrp = config.all_environments["DEVNET"].hrp
-    genesis = sorted({w.signing_key.address(hrp) for w in config.wallets})
-    devnet = create_devnet(chain_id="Binance-Dev", hrp=hrp, genesis=genesis)
-    services = await Services.open(
-        config, node_factory=lambda env: NodeClient(env.api_url, transport=httpx.ASGITransport(devnet))
-    )
-    app = create_app(config, services=services)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://demo.test") as client:
-        yield client
-    await services.close()
 
 
 async def test_openapi_document_is_valid(client) -> None:

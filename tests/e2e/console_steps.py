@@ -6,10 +6,15 @@ import httpx
 
 from tests.api.payloads import README_SHAPES
 from tests.e2e.browser import wait_for
-from tests.helpers import PASSWORDS
+from tests.helpers import OTHER_ADDRESS, PASSWORDS, password_hash
 
 TRANSFER = {"msg": README_SHAPES["transfer"], "wallet_name": "main"}
 ORDER = {"msg": README_SHAPES["order"], "wallet_name": "main"}
+# Over with_approvals()'s threshold (5 BNB): waits for the quorum.
+LARGE = {
+    "msg": {"to_address": OTHER_ADDRESS, "amount": "250", "symbol": "BNB", "memo": "invoice 2024-117"},
+    "wallet_name": "main",
+}
 
 
 def with_audit(config: dict) -> dict:
@@ -19,6 +24,21 @@ def with_audit(config: dict) -> dict:
     alice = next(u for u in config["users"] if u["username"] == "alice")
     grant = next(g for g in alice["wallet_permissions"] if g["wallet_name"] == "main")
     grant["permissions"] = [*grant["permissions"], "audit"]
+    return config
+
+
+def with_approvals(config: dict, *, quorum: int = 2) -> dict:
+    """main's transfers over 5 BNB wait for quorum approvers: bob (who also trades on main) and carol."""
+    main = next(w for w in config["wallets"] if w["name"] == "main")
+    main["permissions"] = [*main["permissions"], "approve"]
+    main["approvals"] = {"quorum": quorum, "above": {"BNB": "5"}, "expire_after_seconds": 3600}
+    bob = next(u for u in config["users"] if u["username"] == "bob")
+    grant = next(g for g in bob["wallet_permissions"] if g["wallet_name"] == "main")
+    grant["permissions"] = [*grant["permissions"], "approve"]
+    carol = {"wallet_name": "main", "permissions": ["approve"]}
+    config["users"].append(
+        {"username": "carol", "password_hash": password_hash("carol"), "wallet_permissions": [carol]}
+    )
     return config
 
 

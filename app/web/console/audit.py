@@ -18,8 +18,22 @@ from app.store import Verification
 from app.web.console.session import ConsoleRefusal
 
 MAX_ROWS = 200
-# Outcomes the pipeline writes (app/signing/service.py); approvals will add theirs here.
-OUTCOMES = ("signed", "sending", "broadcast", "failed", "denied", "resynced")
+# Outcomes the pipeline writes (app/signing/service.py) and the approval steps (app/signing/approvals.py).
+OUTCOMES = (
+    "signed",
+    "sending",
+    "broadcast",
+    "failed",
+    "denied",
+    "resynced",
+    "approval_requested",
+    "approval_granted",
+    "approval_rejected",
+    "approval_cancelled",
+    "approval_expired",
+    "approval_executed",
+    "approval_failed",
+)
 MAX_FILTER_CHARS = 64
 
 
@@ -135,6 +149,8 @@ def _row(entry: dict[str, Any]) -> AuditRow:
     detail = entry.get("reason") or entry.get("tx_hash") or ""
     if not detail and entry.get("sequence") is not None:
         detail = f"sequence {entry['sequence']}"
+    if not detail and entry.get("approval_id"):
+        detail = f"approval {str(entry['approval_id'])[:12]}"
     return AuditRow(
         id=int(entry["id"]),
         time=str(entry.get("time", ""))[:19].replace("T", " "),

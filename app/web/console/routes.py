@@ -1,4 +1,4 @@
-"""The console's pages under /console: log in and out, wallets, audit, health (approvals: a marked place).
+"""The console's pages under /console: log in and out, wallets, approvals, audit, health.
 
 Server-rendered (Jinja2), plain forms, no script. Who may see a page is declared in its signature
 (SessionDep: logged in; CheckedForm: logged in and the form carries its CSRF token).
@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.auth.passwords import BCRYPT_MAX_BYTES
 from app.errors import TooManyRequests, Unauthorized
-from app.web.console import audit, views
+from app.web.console import approvals, audit, views
 from app.web.console.session import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -143,12 +143,27 @@ async def health(request: Request, session: SessionDep, services: ServicesDep) -
     return render(request, "health.html", session=session, nav="health", title="Health", health=checks)
 
 
-# APPROVALS (issue 12): the page of pending requests to approve or reject and of the user's own
-# requests goes here, as GET /console/approvals plus POST .../{id}/approve and .../{id}/reject
-# (CheckedForm). Until the approvals API lands on main it shows what is coming.
 @router.get("/approvals")
-async def approvals(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "approvals.html", session=session, nav="approvals", title="Approvals")
+async def approvals_list(request: Request, session: SessionDep, services: ServicesDep) -> HTMLResponse:
+    page = await approvals.approvals_page(services, session.user, client_host(request))
+    return render(request, "approvals.html", session=session, nav="approvals", title="Approvals", page=page)
+
+
+@router.get("/approvals/{approval_id}")
+async def approval(approval_id: str, request: Request, session: SessionDep, services: ServicesDep) -> HTMLResponse:
+    card = await approvals.one(services, session.user, client_host(request), approval_id)
+    done = approvals.DONE.get(request.query_params.get("done", ""))
+    title = f"Approval {card.id[:8]}"
+    return render(request, "approval.html", session=session, nav="approvals", title=title, card=card, done=done)
+
+
+@router.post("/approvals/{approval_id}/{verb}")
+async def decide(
+    approval_id: str, verb: str, request: Request, form: CheckedForm, session: SessionDep, services: ServicesDep
+) -> Response:
+    """Approve, reject (with a reason) or cancel, as the API does; then the request as it is now."""
+    await approvals.act(services, session.user, client_host(request), approval_id, verb, form)
+    return _redirect(request, f"approvals/{approval_id}?done={verb}")
 
 
 async def _login_required(request: Request, _: Exception) -> Response:
