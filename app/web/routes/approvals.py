@@ -62,7 +62,11 @@ def _grants(user: User) -> Any:
 
 
 @router.get(
-    "/approvals", response_model=list[ApprovalResponse], responses=errors(401, 422), summary="Approval requests"
+    "/approvals",
+    response_model=list[ApprovalResponse],
+    response_model_exclude_none=True,
+    responses=errors(401, 422),
+    summary="Approval requests",
 )
 async def list_approvals(
     user: CurrentUser,
@@ -78,7 +82,11 @@ async def list_approvals(
 
 
 @router.get(
-    "/approvals/{approval_id}", response_model=ApprovalResponse, responses=errors(401, 404, 422), summary="One request"
+    "/approvals/{approval_id}",
+    response_model=ApprovalResponse,
+    response_model_exclude_none=True,
+    responses=errors(401, 404, 422),
+    summary="One request",
 )
 async def get_approval(
     approval_id: ApprovalId, user: CurrentUser, services: ServicesDep, request: Request
@@ -91,6 +99,7 @@ async def get_approval(
 @router.post(
     "/approvals/{approval_id}/approve",
     response_model=ApprovalResponse,
+    response_model_exclude_none=True,
     responses=errors(401, 403, 404, 409, 422),
     summary="Approve a request (the one that completes the quorum runs it)",
 )
@@ -106,6 +115,7 @@ async def approve(
 @router.post(
     "/approvals/{approval_id}/reject",
     response_model=ApprovalResponse,
+    response_model_exclude_none=True,
     responses=errors(401, 403, 404, 409, 422),
     openapi_extra=body_example(RejectRequest),
     summary="Reject a request (one rejection ends it)",
@@ -127,6 +137,7 @@ async def reject(
 @router.post(
     "/approvals/{approval_id}/cancel",
     response_model=ApprovalResponse,
+    response_model_exclude_none=True,
     responses=errors(401, 403, 404, 409, 422),
     summary="Cancel your own pending request",
 )
