@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.docs.demo import running_demo
 from tests.docs.readme import ROOT
-from tests.e2e.conftest import free_port, start, stop, wait_until_up
 
 pytestmark = [
     pytest.mark.timeout(420),  # a first run installs the npm packages (about 20 s here, 10 minutes at most)
@@ -35,28 +35,8 @@ REFUSED = {  # scripts/postman.py EXPECTED_REFUSALS, and README: Postman
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh demo as scripts/demo.sh sets it up (devnet with its ledger, service), on free ports; its URL."""
-    tmp = tmp_path_factory.mktemp("postman-demo")
-    devnet_port, port = free_port(), free_port()
-    config = tmp / "config.yml"
-    node = f"http://127.0.0.1:{devnet_port}"
-    subprocess.run(
-        [sys.executable, "scripts/demo_config.py", "--node-url", node, "--out", str(config)],
-        cwd=ROOT,
-        check=True,
-        timeout=30,
-    )
-    args = ["--config", str(config), "--port", str(devnet_port), "--state", str(tmp / "devnet.json")]
-    devnet = start(["devnet", *args], tmp / "devnet.log")
-    service = None
-    try:
-        wait_until_up(f"{node}/api/v1/node-info", devnet)
-        service = start(["serve", "--config", str(config), "--port", str(port)], tmp / "service.log")
-        wait_until_up(f"http://127.0.0.1:{port}/health", service)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for process in (service, devnet):
-            if process is not None:
-                stop(process)
+    with running_demo(tmp_path_factory.mktemp("postman-demo")) as address:
+        yield f"http://{address}"
 
 
 def _requests(items: list[dict]) -> list[dict]:

@@ -6,14 +6,12 @@ address. Every command must succeed and print exactly the answer documented unde
 """
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 
 from tests.docs import readme
-from tests.e2e.conftest import free_port, start, stop, wait_until_up
+from tests.docs.demo import running_demo
 
 pytestmark = pytest.mark.timeout(120)
 ROOT = readme.ROOT
@@ -26,28 +24,8 @@ def api_steps() -> list[readme.Step]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh demo: devnet (with its state file) and service on the demo config; the service's host:port."""
-    tmp = tmp_path_factory.mktemp("demo")
-    devnet_port, port = free_port(), free_port()
-    config = tmp / "config.yml"
-    node = f"http://127.0.0.1:{devnet_port}"
-    subprocess.run(
-        [sys.executable, "scripts/demo_config.py", "--node-url", node, "--out", str(config)],
-        cwd=ROOT,
-        check=True,
-        timeout=30,
-    )
-    args = ["--config", str(config), "--port", str(devnet_port), "--state", str(tmp / "devnet.json")]
-    devnet = start(["devnet", *args], tmp / "devnet.log")
-    service = None
-    try:
-        wait_until_up(f"http://127.0.0.1:{devnet_port}/api/v1/node-info", devnet)
-        service = start(["serve", "--config", str(config), "--port", str(port)], tmp / "service.log")
-        wait_until_up(f"http://127.0.0.1:{port}/health", service)
-        yield f"127.0.0.1:{port}"
-    finally:
-        for process in (service, devnet):
-            if process is not None:
-                stop(process)
+    with running_demo(tmp_path_factory.mktemp("demo")) as address:
+        yield address
 
 
 def test_the_api_section_documents_every_command_it_shows() -> None:
