@@ -33,6 +33,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from app.observability.logs import configure_logging
     from app.web.app import create_app
+    from app.web.server import HeaderCappedProtocol
 
     log_config = configure_logging(log_format=args.log_format, level=args.log_level)  # before anything logs
     config = _load(args.config)
@@ -53,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # wallet's ip_whitelist would be bypassed by anyone who can reach the loopback port.
         proxy_headers=False,
         server_header=False,
+        http=HeaderCappedProtocol,  # 431 for a header block over 64 KB (httptools has no limit of its own)
     )
 
 
