@@ -42,7 +42,8 @@ class TokenVerifier:
         self._lifetime = expiry_minutes * 60
         self._clock = clock
         # Verified tokens only, so a bot's every request does not pay for HMAC and claim checks
-        # again; expiry is re-checked on every hit. Bounded by entries and by token size.
+        # again; expiry is re-checked on every hit. Bounded by entries and by token size: at most
+        # CACHE_ENTRIES x CACHE_TOKEN_BYTES (16 MB) of tokens.
         self._verified: OrderedDict[str, TokenClaims] = OrderedDict()
 
     def issue(self, username: str, *, password_fingerprint: str) -> tuple[str, int]:

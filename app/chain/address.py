@@ -26,7 +26,7 @@ def encode_address(hrp: str, raw: bytes) -> str:
     return bech32.bech32_encode(hrp, words)
 
 
-@lru_cache(maxsize=4096)  # pure and hot (every signature encodes its addresses): cache by string
+@lru_cache(maxsize=4096)  # pure and hot: cache by string (only valid addresses, <= 90 chars, are ever kept)
 def decode_address(address: str, hrp: str | None = None) -> bytes:
     """The 20-byte account id of a bech32 address, checking its checksum and (if given) its hrp."""
     if not isinstance(address, str) or not address.isascii() or len(address) > 90:
