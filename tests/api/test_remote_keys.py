@@ -58,7 +58,8 @@ def _config(softhsm: SoftHsm, kms_server: MotoServer, key_id: str) -> dict[str, 
             "name": "kms",
             "env_name": "DEVNET",
             "permissions": every,
-            "aws_kms": {"key_id": key_id, "region": "us-east-1", "endpoint_url": kms_server.url, "timeout_seconds": 1},
+            # Generous: a fresh moto on a loaded 2-core machine can take seconds; a dead one fails at once.
+            "aws_kms": {"key_id": key_id, "region": "us-east-1", "endpoint_url": kms_server.url, "timeout_seconds": 20},
         },
     ]
     for user in data["users"]:
@@ -71,7 +72,7 @@ async def _kms_address(server: MotoServer, key_id: str) -> str:
     from app.keys.kms import open_aws_kms
     from app.keys.settings import AwsKmsSettings
 
-    settings = AwsKmsSettings(key_id=key_id, region="us-east-1", endpoint_url=server.url)
+    settings = AwsKmsSettings(key_id=key_id, region="us-east-1", endpoint_url=server.url, timeout_seconds=30)
     source = await open_aws_kms(settings, wallet_name="probe")
     await source.aclose()
     from app.chain.address import encode_address, key_hash
