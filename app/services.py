@@ -4,6 +4,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from app.auth.revocation import RevocationCheck
 from app.auth.throttle import LoginThrottle
 from app.auth.tokens import TokenVerifier
 from app.auth.users import UserDirectory
@@ -75,6 +76,7 @@ class Services:
     signing: SigningService
     throttle: LoginThrottle
     key_health: KeyHealth
+    revocations: RevocationCheck
 
     @classmethod
     async def open(
@@ -122,6 +124,7 @@ class Services:
                 clock=clock,
             ),
             key_health=KeyHealth(wallets, clock),
+            revocations=RevocationCheck(store, clock),
         )
 
     async def close(self) -> None:

@@ -38,13 +38,11 @@ async def user_of_token(services: Services, token: str) -> tuple[User, TokenClai
         raise Unauthorized("invalid or expired token")
     if not services.users.fingerprint_matches(user.username, claims.password_fingerprint):
         raise Unauthorized("invalid or expired token")  # the password hash changed since the token was issued
-    if await services.store.revocations.is_revoked(claims.token_id):  # logged out, on any replica
+    if await services.revocations.is_revoked(claims.token_id):  # logged out, on any replica
         raise Unauthorized("invalid or expired token")
     return user, claims
 
 
 async def revoke(services: Services, claims: TokenClaims) -> None:
     """Log out: the token is refused on every replica until it would have expired."""
-    await services.store.revocations.revoke(
-        token_id=claims.token_id, expires_at=claims.expires_at, now=services.clock.now()
-    )
+    await services.revocations.revoke(token_id=claims.token_id, expires_at=claims.expires_at)

@@ -40,3 +40,26 @@ async def test_logout_revokes_the_presented_token_on_every_replica(client, auth,
 
 async def test_logout_needs_a_valid_token(client) -> None:
     assert (await client.post("/api/auth/logout")).status_code == 401
+
+
+async def test_a_logout_on_another_replica_takes_effect_within_a_second(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A replica keeps a "not revoked" answer for at most a second (one store read per token per second)."""
+    from app.auth.revocation import CACHE_SECONDS, RevocationCheck
+    from app.clock import FakeClock
+    from app.config import parse_config
+    from app.services import open_store
+    from tests.helpers import make_config
+
+    config = parse_config(make_config(), base_dir=tmp_path)
+    clock = FakeClock()
+    store = await open_store(config, clock)
+    try:
+        here, there = RevocationCheck(store, clock), RevocationCheck(store, clock)
+        assert await there.is_revoked("t1") is False  # remembered by the other replica
+        await here.revoke(token_id="t1", expires_at=clock.now() + 600)
+        assert await here.is_revoked("t1") is True  # at once where the logout was made
+        assert await there.is_revoked("t1") is False  # the other still trusts its fresh answer
+        clock.advance(CACHE_SECONDS)
+        assert await there.is_revoked("t1") is True  # and no longer than CACHE_SECONDS
+    finally:
+        await store.close()
