@@ -6,7 +6,7 @@ import pytest
 
 from app.config import ConfigError, parse_config
 from app.keys import InProcessKey
-from app.signing.prepare_more import prepare_delegate
+from app.signing.prepare import prepare_delegate
 from app.signing.requests_staking import SideChainDelegateMsg
 from app.signing.table import MESSAGE_TYPES
 from app.signing.wallets import WalletRegistry

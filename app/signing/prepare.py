@@ -1,6 +1,7 @@
-"""Prepare steps of the issue-16 messages: request model -> chain message, checked before any sequence.
+"""Prepare steps, one per message type: request model -> chain message, checked before any sequence.
 
-Each builds the chain message with the wallet's address as sender and runs the chain's own
+Each returns a builder that takes the reserved sequence (orders need it for their id) and the
+memo. Each builds the chain message with the wallet's address as sender and runs the chain's own
 ValidateBasic (`checked`). A broken rule (RuleViolation) or a value the chain cannot encode
 (InvalidInput) becomes InvalidRequest, a 422 naming the field and the rule, before the pipeline
 reserves a sequence, so bad input never burns one. None of these messages depends on the sequence.
@@ -14,12 +15,14 @@ from app.chain.messages import (
     HTLT,
     NATIVE_TOKEN,
     Burn,
+    CancelOrder,
     ClaimHTLT,
     Coin,
     DepositHTLT,
     Issue,
     Mint,
     Msg,
+    NewOrder,
     RefundHTLT,
     Send,
     SetAccountFlags,
@@ -29,14 +32,19 @@ from app.chain.messages import (
     TimeLock,
     TimeRelock,
     TimeUnlock,
+    TokenFreeze,
+    TokenUnfreeze,
     TransferOut,
+    Vote,
     bsc_address,
     checked,
     sorted_coins,
 )
+from app.chain.tx import order_id
 from app.errors import InvalidRequest
 from app.signing.fields import chain_coins
 from app.signing.prepared import Prepared
+from app.signing.requests import CancelOrderMsg, FreezeMsg, OrderMsg, TransferMsg, VoteMsg
 from app.signing.requests_account import SetAccountFlagsMsg
 from app.signing.requests_bank import MultiSendMsg, TransferOutMsg
 from app.signing.requests_locks import TimeLockMsg, TimeRelockMsg, TimeUnlockMsg
@@ -203,3 +211,50 @@ def prepare_undelegate(msg: SideChainUndelegateMsg, wallet: Wallet) -> Prepared:
 
 def prepare_set_account_flags(msg: SetAccountFlagsMsg, wallet: Wallet) -> Prepared:
     return _ready(lambda: SetAccountFlags(from_=wallet.address, flags=msg.flags))
+
+
+def prepare_order(msg: OrderMsg, wallet: Wallet) -> Prepared:
+    def build(sequence: int) -> Msg:
+        return NewOrder(
+            sender=wallet.address,
+            id=order_id(wallet.account_id, sequence),
+            symbol=msg.symbol,
+            side=msg.side,
+            price=msg.price,
+            quantity=msg.quantity,
+            timeinforce=msg.time_in_force,
+            ordertype=msg.order_type,
+        )
+
+    return Prepared(build)
+
+
+def prepare_cancel(msg: CancelOrderMsg, wallet: Wallet) -> Prepared:
+    cancel = CancelOrder(sender=wallet.address, symbol=msg.symbol, refid=msg.target)
+    return Prepared(lambda _sequence: cancel)
+
+
+def prepare_transfer(msg: TransferMsg, wallet: Wallet) -> Prepared:
+    try:
+        to = normalize_address(msg.to_address, wallet.environment.hrp)
+    except InvalidInput as exc:
+        raise InvalidRequest("msg.to_address", str(exc)) from None
+    send = Send.simple(
+        sender=wallet.address, to=to, coins=[Coin(denom=token, amount=units) for token, units in msg.coins()]
+    )
+    return Prepared(lambda _sequence: send, memo=msg.memo)
+
+
+def prepare_freeze(msg: FreezeMsg, wallet: Wallet) -> Prepared:
+    freeze = TokenFreeze(from_=wallet.address, symbol=msg.symbol, amount=msg.amount)
+    return Prepared(lambda _sequence: freeze)
+
+
+def prepare_unfreeze(msg: FreezeMsg, wallet: Wallet) -> Prepared:
+    unfreeze = TokenUnfreeze(from_=wallet.address, symbol=msg.symbol, amount=msg.amount)
+    return Prepared(lambda _sequence: unfreeze)
+
+
+def prepare_vote(msg: VoteMsg, wallet: Wallet) -> Prepared:
+    vote = Vote(proposal_id=msg.proposal_id, voter=wallet.address, option=msg.option)
+    return Prepared(lambda _sequence: vote)
