@@ -80,15 +80,24 @@ IdempotencyKey = Annotated[
 
 
 async def authorize(
-    services: Services, user: User, request: Request, *, wallet_name: str, permission: Permission, entry: dict[str, Any]
+    services: Services,
+    user: User,
+    request: Request,
+    *,
+    wallet_name: str,
+    permission: Permission,
+    entry: Callable[[], dict[str, Any]],
 ) -> Wallet:
-    """The wallet, if user may use permission on it from here; a refusal is counted and audited, then raised."""
+    """The wallet, if user may use permission on it from here; a refusal is counted and audited, then raised.
+
+    entry builds the denial's audit row, only if there is a denial (not on the signing hot path).
+    """
     try:
         return services.wallets.authorize(
             wallet_name, user.grants.get(wallet_name, frozenset()), permission, client_host=client_host(request)
         )
     except ServiceError as exc:
-        await services.signing.record_denial(entry, exc)
+        await services.signing.record_denial(entry(), exc)
         raise
 
 
@@ -108,8 +117,11 @@ def wallet_for(message: MessageType, body_model: type[BaseModel], verb: str) -> 
     ) -> Authorized:
         msg: SignableMsg = body.msg
         actor = actor_of(user, request)
-        summary = {"type": message.name, **msg.audit_summary()}
-        entry = AuditLog.entry(actor, wallet=body.wallet_name, action=f"{message.name}/{verb}", summary=summary)
+
+        def entry() -> dict[str, Any]:
+            summary = {"type": message.name, **msg.audit_summary()}
+            return AuditLog.entry(actor, wallet=body.wallet_name, action=f"{message.name}/{verb}", summary=summary)
+
         wallet = await authorize(
             services, user, request, wallet_name=body.wallet_name, permission=message.permission, entry=entry
         )

@@ -1,5 +1,7 @@
 """Wallet info and resync."""
 
+from typing import Any
+
 from fastapi import APIRouter, Path, Request
 
 from app.auth.users import User
@@ -57,7 +59,10 @@ async def get_wallet(
 async def resync(body: WalletNameRequest, user: CurrentUser, services: ServicesDep, request: Request) -> ResyncResponse:
     """Needs the resync permission. Waits for signing in progress on the wallet, then re-reads."""
     actor = actor_of(user, request)
-    entry = AuditLog.entry(actor, wallet=body.wallet_name, action="wallet/resync", summary={"type": "resync"})
+
+    def entry() -> dict[str, Any]:
+        return AuditLog.entry(actor, wallet=body.wallet_name, action="wallet/resync", summary={"type": "resync"})
+
     wallet = await authorize(
         services, user, request, wallet_name=body.wallet_name, permission=Permission.RESYNC, entry=entry
     )
