@@ -3,12 +3,15 @@
 - bare: the framework ceiling. Same body shape, same HS256 token check, no work.
 - same-work: the same work as a sign, written the obvious way: token check, body, one SQLite
   transaction (WAL, synchronous=FULL like the service) that reserves the sequence and appends the
-  audit row, one secp256k1 signature over a SHA-256 digest.
+  audit row, one secp256k1 signature over a SHA-256 digest. Sync routes: the blocking sqlite3 call
+  runs in FastAPI's thread pool.
+- same-work-loop: the same work, the other obvious way: async routes that make the blocking
+  sqlite3 call on the event loop itself (no thread hop; one request at a time does its fsync).
 
 Both also answer POST /api/auth/login with a bcrypt check (in a worker thread) and a token, for
 the login-storm scenario. They read only secret_key, wallets and users from the service's config.
 
-    python -m bench.reference_apps bare|same-work --port P --config FILE [--db FILE]
+    python -m bench.reference_apps bare|same-work|same-work-loop --port P --config FILE [--db FILE]
 """
 
 import argparse
@@ -231,9 +234,29 @@ def create_same_work_app(config: RefConfig, db_path: Path) -> FastAPI:
     return app
 
 
+def create_same_work_loop_app(config: RefConfig, db_path: Path) -> FastAPI:
+    """The sign's work in plain code; async routes run the blocking sqlite3 call on the event loop."""
+    app = FastAPI(title="bench same-work-loop")
+    User = Annotated[str, Depends(token_checker(config))]
+    ledger = Ledger(db_path, list(config.keys))
+    add_login(app, config)
+
+    @app.post("/api/transfer/sign")
+    async def sign_transfer(body: TransferRequest, user: User) -> dict[str, Any]:
+        key = check_wallet(config, body.wallet_name)
+        return ledger.sign(user=user, wallet=body.wallet_name, key=key, msg=body.msg)
+
+    @app.post("/api/order/sign")
+    async def sign_order(body: OrderRequest, user: User) -> dict[str, Any]:
+        key = check_wallet(config, body.wallet_name)
+        return ledger.sign(user=user, wallet=body.wallet_name, key=key, msg=body.msg)
+
+    return app
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reference_apps", description=__doc__)
-    parser.add_argument("kind", choices=["bare", "same-work"])
+    parser.add_argument("kind", choices=["bare", "same-work", "same-work-loop"])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--config", type=Path, required=True, help="the service's (benchmark) config file")
@@ -243,8 +266,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.kind == "bare":
         app = create_bare_app(config)
     else:
-        db = args.db or Path(tempfile.mkdtemp(prefix="bench-same-work-")) / "same-work.db"
-        app = create_same_work_app(config, db)
+        db = args.db or Path(tempfile.mkdtemp(prefix=f"bench-{args.kind}-")) / f"{args.kind}.db"
+        create = create_same_work_app if args.kind == "same-work" else create_same_work_loop_app
+        app = create(config, db)
     # The service's uvicorn settings (app/__main__.py), so only the app differs.
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False, server_header=False)
 
