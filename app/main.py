@@ -14,5 +14,5 @@ __all__ = ["create_app"]
 def __getattr__(name: str) -> Any:
     # `uvicorn app.main:app` gets the app lazily, so importing this module has no side effects.
     if name == "app":
-        return create_app(load_config(os.environ.get("SIGNING_SERVICE_CONFIG", DEFAULT_CONFIG_PATH)))
+        return create_app(load_config(os.environ.get("SIGNING_SERVICE_CONFIG", DEFAULT_CONFIG_PATH)), serving=True)
     raise AttributeError(name)

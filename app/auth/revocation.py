@@ -5,6 +5,7 @@ request halved signing throughput. So a "not revoked" answer is kept for CACHE_S
 takes effect at once on the replica that served it, and within CACHE_SECONDS on the others.
 """
 
+import asyncio
 from collections import OrderedDict
 
 from app.clock import Clock
@@ -21,12 +22,26 @@ class RevocationCheck:
         self._store = store
         self._clock = clock
         self._not_revoked: OrderedDict[str, float] = OrderedDict()  # token id -> when the store said so
+        self._asking: dict[str, asyncio.Task[bool]] = {}  # token id -> the store read in flight
 
     async def is_revoked(self, token_id: str) -> bool:
         now = self._clock.monotonic()
         checked = self._not_revoked.get(token_id)
         if checked is not None and now - checked < CACHE_SECONDS:
             return False
+        asking = self._asking.get(token_id)
+        if asking is None:  # a bot's 32 connections share one read when the answer expires, not 32
+            asking = asyncio.create_task(self._ask(token_id, now))
+            self._asking[token_id] = asking
+            asking.add_done_callback(lambda done: self._settled(token_id, done))
+        return await asyncio.shield(asking)  # one caller going away does not cancel the others' read
+
+    def _settled(self, token_id: str, done: "asyncio.Task[bool]") -> None:
+        del self._asking[token_id]
+        if not done.cancelled():
+            done.exception()  # retrieved here too: every waiter may have gone away
+
+    async def _ask(self, token_id: str, now: float) -> bool:
         if await self._store.revocations.is_revoked(token_id):
             self._not_revoked.pop(token_id, None)
             return True

@@ -41,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     print(f"Binance Chain Signing Service on {url} (docs: {url}/docs), {args.workers} worker(s)", flush=True)
     # Several workers need an import string; each worker process then loads the config itself.
     os.environ["SIGNING_SERVICE_CONFIG"] = str(Path(args.config).resolve())
-    target: Any = "app.main:app" if args.workers > 1 else create_app(config)
+    target: Any = "app.main:app" if args.workers > 1 else create_app(config, serving=True)
     uvicorn.run(
         target,
         host=args.host,

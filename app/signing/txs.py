@@ -1,7 +1,7 @@
 """The pipeline's request and result types, and the tx pieces every signing path shares."""
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from app.chain.messages import NewOrder
@@ -42,7 +42,17 @@ class SignResult:
     order_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # By hand: dataclasses.asdict deep-copies every field, ~20 us on each sign's answer.
+        doc: dict[str, Any] = {
+            "signed_msg": self.signed_msg,
+            "tx_hash": self.tx_hash,
+            "sequence": self.sequence,
+            "account_number": self.account_number,
+            "chain_id": self.chain_id,
+        }
+        if self.order_id is not None:
+            doc["order_id"] = self.order_id
+        return doc
 
 
 @dataclass(frozen=True, slots=True)

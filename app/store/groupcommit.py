@@ -30,6 +30,7 @@ class _Pending:
     seq: int
     operation: Operation = field(compare=False)
     future: "asyncio.Future[Any]" = field(compare=False)
+    unit: object = field(compare=False)  # operations one caller submitted together share one
     outcome: tuple[Any, BaseException | None] = field(compare=False, default=(None, None))
 
 
@@ -54,15 +55,16 @@ class GroupCommit:
         """Run operation in the next batch; return its result once the batch has committed."""
         return await self.submit(operation, rank=rank, key=key)
 
-    def submit(self, operation: Operation, *, rank: int, key: str) -> "asyncio.Future[Any]":
+    def submit(self, operation: Operation, *, rank: int, key: str, unit: object | None = None) -> "asyncio.Future[Any]":
         """Queue operation for the next batch; the future resolves once that batch has committed.
 
         Operations submitted together (without awaiting in between) land in the same batch,
-        unless it is full.
+        unless it is full. unit: operations of one caller that succeed or fail together (e.g. a
+        reservation and its audit row); a batch of one unit needs no savepoints.
         """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._seq += 1
-        self._pending.append(_Pending(rank, key, self._seq, operation, future))
+        self._pending.append(_Pending(rank, key, self._seq, operation, future, self._seq if unit is None else unit))
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._drain())
         return future
@@ -75,9 +77,11 @@ class GroupCommit:
 
     async def _commit(self, batch: list[_Pending]) -> None:
         def run_all(conn: Connection) -> None:
-            if len(batch) == 1:  # alone, the transaction is its savepoint: a failure rolls it all back
-                item = batch[0]
-                item.outcome = (item.operation(conn), None)
+            if all(item.unit is batch[0].unit for item in batch):
+                # One caller's operations alone: the transaction is their savepoint, a failure rolls
+                # it all back and reaches every one of them (the savepoints cost ~40 us a sign).
+                for item in batch:
+                    item.outcome = (item.operation(conn), None)
                 return
             for item in batch:
                 try:
@@ -88,10 +92,7 @@ class GroupCommit:
 
         try:
             await self._execute(run_all)
-        except Exception as exc:  # the transaction failed: nothing in the batch happened
-            if len(batch) == 1 and not batch[0].future.done():  # e.g. LimitExceeded, as it was raised
-                batch[0].future.set_exception(exc)
-                return
+        except Exception as exc:  # the transaction failed (e.g. LimitExceeded alone): nothing in it happened
             for item in batch:
                 if not item.future.done():
                     item.future.set_exception(exc)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from app.clock import Clock
-from app.store.audit import AuditChain
+from app.store.audit import AuditChain, AuditWriteError
 from app.store.database import Database
 from app.store.limits import WindowLimit, check_and_record
 from app.store.schema import accounts
@@ -150,7 +150,8 @@ class Sequences:
 
         None if the account is unknown or stale. The value is returned only after the batch has
         committed, so the reservation and the audit row are durable before anyone sees it; if the
-        audit append fails, it is never returned (AuditWriteError).
+        audit append fails, it is never returned (AuditWriteError; alone in its batch, the
+        reservation is rolled back with it, beside other callers' work it is kept and wasted).
         """
         now = self._clock.now()
         handoff: _Handoff[T] = _Handoff()
@@ -169,12 +170,17 @@ class Sequences:
 
         # Submitted together, so both land in one batch: the account row (rank 0) before the
         # audit head (rank 1), the lock order every batch follows.
-        reserved = self._db.submit(reserve, rank=0, key="\x00".join(key))
-        audited = self._db.submit(append, rank=1, key="")
+        reserved = self._db.submit(reserve, rank=0, key="\x00".join(key), unit=handoff)
+        audited = self._db.submit(append, rank=1, key="", unit=handoff)
         try:
             if not await reserved:
                 await audited
                 return None
+        except Exception as exc:
+            await asyncio.gather(audited, return_exceptions=True)
+            if handoff.result is not None:  # signed, then its audit row (or the commit) failed: all rolled back
+                raise AuditWriteError(type(exc).__name__) from exc
+            raise
         except BaseException:
             await asyncio.gather(audited, return_exceptions=True)
             raise

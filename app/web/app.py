@@ -16,6 +16,7 @@ from app.web.bodylimit import install_limits
 from app.web.clientip import trusted_networks
 from app.web.console.routes import install_console
 from app.web.errors import install_error_handlers
+from app.web.gctune import freeze_startup_objects
 from app.web.headers import SecurityHeaders
 from app.web.observability import install_observability
 from app.web.routes import approvals, auth, health, messages, wallet
@@ -28,8 +29,14 @@ sign or broadcast route of a message type with `{"msg": {...}, "wallet_name": ".
 """
 
 
-def create_app(config: ServiceConfig, *, services: Services | None = None, clock: Clock | None = None) -> FastAPI:
-    """The service for a validated config; its store opens at start-up (tests may inject services)."""
+def create_app(
+    config: ServiceConfig, *, services: Services | None = None, clock: Clock | None = None, serving: bool = False
+) -> FastAPI:
+    """The service for a validated config; its store opens at start-up (tests may inject services).
+
+    serving: this process only serves this app (the CLI and `app.main:app`), so once started its
+    garbage collector is tuned for that (app/web/gctune.py).
+    """
     clock = services.clock if services is not None else clock or SystemClock()
 
     @asynccontextmanager
@@ -42,6 +49,8 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
         except KeySetupError as exc:  # names the wallet and the reason, never a PIN
             log.error("cannot start: %s", exc)
             raise
+        if serving:
+            freeze_startup_objects()
         try:
             yield
         finally:
@@ -67,9 +76,9 @@ def create_app(config: ServiceConfig, *, services: Services | None = None, clock
     install_limits(app, max_body_bytes=config.max_body_bytes)  # size and content type, before any route parses a body
     app.add_middleware(SecurityHeaders)  # CSP and friends on the console and docs pages, errors included
     install_observability(app, clock=clock)  # request id, access log and request metrics, around everything
+    messages.add_message_routes(app.router, prefix="/api")  # first: the hot path is matched before the rest
     api = APIRouter(prefix="/api")
     api.include_router(auth.router)
-    api.include_router(messages.build_router())
     api.include_router(wallet.router)
     api.include_router(approvals.router)
     app.include_router(api)

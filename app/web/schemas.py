@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.permissions import Permission
-from app.signing.txs import SignResult
 
 MAX_WALLET_NAME_CHARS = 64
 WALLET_NAME_PATTERN = r"^[A-Za-z0-9_.\-]+$"
@@ -63,10 +62,6 @@ class TokenResponse(BaseModel):
 
 class SignResponse(BaseModel):
     """A signed transaction, ready to broadcast."""
-
-    @classmethod
-    def from_result(cls, result: SignResult) -> "SignResponse":
-        return cls(**result.to_json())
 
     signed_msg: str = Field(description="Hex of the signed transaction (amino, length-prefixed).")
     tx_hash: str

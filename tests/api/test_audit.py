@@ -119,7 +119,8 @@ async def test_unwritable_audit_log_fails_closed(client, auth, services) -> None
     sent = await client.post("/api/transfer/broadcast", json=TRANSFER, headers=headers)
     assert sent.status_code == 503
     account = await client.get("/api/wallet/main", headers=headers)
-    assert account.json()["next_sequence"] == 1  # the broadcast's sequence was given back; nothing was sent
+    # Nothing kept: the sign's reservation rolled back with its audit row, the broadcast's was given back.
+    assert account.json()["next_sequence"] == 0
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from app.signing.approvals import ApprovalView
 from app.signing.idempotency import Replay
 from app.signing.table import MESSAGE_TYPES, MessageType
-from app.web.deps import Authorized, ServicesDep, wallet_for
+from app.web.deps import Authorized, wallet_for
 from app.web.jsonbody import DecimalJSONRoute
 from app.web.openapi import body_example, errors
 from app.web.routes.approvals import ApprovalResponse
@@ -30,7 +30,7 @@ def replayed(replay: Replay) -> JSONResponse:
     return JSONResponse(replay.body, replay.status_code, headers={"Idempotent-Replayed": "true"})
 
 
-def _add_routes(router: APIRouter, message: MessageType) -> None:
+def _add_routes(router: APIRouter, message: MessageType, prefix: str) -> None:
     body_model = sign_request_model(
         f"{message.model.__name__}{message.name.title().replace('_', '')}Request", message.model
     )
@@ -38,16 +38,18 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
     example = body_example(body_model)  # the body Postman's importer fills in (README: Postman)
     BroadcastBody = Annotated[Authorized, Depends(wallet_for(message, body_model, "broadcast"))]
 
-    async def sign(authorized: SignBody, services: ServicesDep) -> SignResponse | JSONResponse:
-        result = await services.signing.sign(authorized.request)
+    async def sign(authorized: SignBody) -> JSONResponse:
+        result = await authorized.services.signing.sign(authorized.request)
         if isinstance(result, Replay):
             return replayed(result)
         if isinstance(result, ApprovalView):
             return JSONResponse(result.to_json(), 202)
-        return SignResponse.from_result(result)
+        # SignResponse documents this body; a Response is sent as it is, without FastAPI
+        # validating and serializing it again through the model (~40 us a sign, issue #14).
+        return JSONResponse(result.to_json())
 
-    async def broadcast(authorized: BroadcastBody, services: ServicesDep) -> Any:
-        result = await services.signing.broadcast(authorized.request)
+    async def broadcast(authorized: BroadcastBody) -> Any:
+        result = await authorized.services.signing.broadcast(authorized.request)
         if isinstance(result, Replay):
             return replayed(result)
         if isinstance(result, ApprovalView):
@@ -56,7 +58,7 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
 
     for path in (message.name, *message.aliases):
         router.add_api_route(
-            f"/{path}/sign",
+            f"{prefix}/{path}/sign",
             sign,
             methods=["POST"],
             response_model=SignResponse,
@@ -68,10 +70,12 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
                 f"Needs permission `{message.permission}`."
             ),
             operation_id=f"sign_{path.replace('/', '_')}",
+            tags=["messages"],
+            route_class_override=DecimalJSONRoute,
             openapi_extra=example,
         )
         router.add_api_route(
-            f"/{path}/broadcast",
+            f"{prefix}/{path}/broadcast",
             broadcast,
             methods=["POST"],
             response_model=list[dict[str, Any]],
@@ -82,13 +86,18 @@ def _add_routes(router: APIRouter, message: MessageType) -> None:
                 f"Needs permission `{message.permission}`."
             ),
             operation_id=f"broadcast_{path.replace('/', '_')}",
+            tags=["messages"],
+            route_class_override=DecimalJSONRoute,
             openapi_extra=example,
         )
 
 
-def build_router() -> APIRouter:
-    """A router with sign and broadcast routes for every message type and alias."""
-    router = APIRouter(tags=["messages"], route_class=DecimalJSONRoute)
+def add_message_routes(router: APIRouter, *, prefix: str) -> None:
+    """Sign and broadcast routes for every message type and alias, added to router itself.
+
+    Added to the app's own router rather than included: FastAPI 0.165 matches an included
+    router's routes through a wrapper that re-walks every route list on each request (twice), so
+    the hottest routes of the service went through the slowest matching it has (issue #14).
+    """
     for message in MESSAGE_TYPES:
-        _add_routes(router, message)
-    return router
+        _add_routes(router, message, prefix)
