@@ -1,5 +1,6 @@
 """A token stops working when its user's password changes or the user logs out (on every replica)."""
 
+import asyncio
 import copy
 
 import bcrypt
@@ -61,5 +62,37 @@ async def test_a_logout_on_another_replica_takes_effect_within_a_second(tmp_path
         assert await there.is_revoked("t1") is False  # the other still trusts its fresh answer
         clock.advance(CACHE_SECONDS)
         assert await there.is_revoked("t1") is True  # and no longer than CACHE_SECONDS
+    finally:
+        await store.close()
+
+
+async def test_concurrent_requests_share_one_revocation_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """When a token's answer expires, 32 requests at once make one store read, and all get its answer."""
+    from app.auth.revocation import RevocationCheck
+    from app.clock import FakeClock
+    from app.config import parse_config
+    from app.services import open_store
+    from tests.helpers import make_config
+
+    config = parse_config(make_config(), base_dir=tmp_path)
+    clock = FakeClock()
+    store = await open_store(config, clock)
+    reads = 0
+    asked = store.revocations.is_revoked
+
+    async def counted(token_id: str) -> bool:
+        nonlocal reads
+        reads += 1
+        return await asked(token_id)
+
+    store.revocations.is_revoked = counted  # type: ignore[method-assign]
+    try:
+        check = RevocationCheck(store, clock)
+        assert await asyncio.gather(*(check.is_revoked("t1") for _ in range(32))) == [False] * 32
+        assert reads == 1
+        await store.revocations.revoke(token_id="t1", expires_at=clock.now() + 600, now=clock.now())
+        clock.advance(1.0)
+        assert await asyncio.gather(*(check.is_revoked("t1") for _ in range(32))) == [True] * 32
+        assert reads == 2
     finally:
         await store.close()

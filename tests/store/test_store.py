@@ -223,3 +223,28 @@ async def test_no_sequence_is_handed_out_past_the_end_of_int64(database_url) -> 
     row = await store.sequences.get(KEY)
     assert row is not None and row.next_sequence == 2**63 - 1 and isinstance(row.next_sequence, int)
     await store.close()
+
+
+async def test_one_callers_batch_fails_whole_and_a_shared_batch_keeps_the_others(database_url) -> None:
+    """Operations of one unit alone in a batch share its fate; beside other callers, each has its savepoint."""
+    store = await _loaded(database_url)
+
+    def bump(conn: Any) -> None:  # through SQLAlchemy's own execute, as any operation may
+        conn.exec_driver_sql("UPDATE accounts SET next_sequence = next_sequence + 1")
+
+    def bump_then_fail(conn: Any) -> None:
+        bump(conn)
+        raise ValueError("refused")
+
+    try:
+        alone = [store.db.submit(op, rank=2, key="", unit="u") for op in (bump, bump_then_fail)]
+        results = await asyncio.gather(*alone, return_exceptions=True)
+        assert [type(r) for r in results] == [ValueError, ValueError]
+        assert (await store.sequences.get(KEY)).next_sequence == 0  # type: ignore[union-attr]  # rolled back
+        shared = [store.db.submit(bump, rank=2, key=""), store.db.submit(bump_then_fail, rank=2, key="")]
+        results = await asyncio.gather(*shared, return_exceptions=True)
+        assert results[0] is None and isinstance(results[1], ValueError)
+        assert (await store.sequences.get(KEY)).next_sequence == 1  # type: ignore[union-attr]  # the first kept
+        assert await store.sequences.reserve(KEY) == (7, 1)  # the writer goes on after both failures
+    finally:
+        await store.close()
