@@ -11,7 +11,6 @@ if it cannot be written nothing is returned or sent: the audit log fails closed.
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from functools import partial
 from typing import Any, TypeVar
 
 from app.chain.node import AccountState, BroadcastResult
@@ -176,10 +175,11 @@ class SigningService:
         limits = self._limits(request)
         chain_id = await self.nodes.chain_id(wallet.environment)
         entry = request.audit_entry("sign", outcome="signed")
-        if isinstance(wallet.key, InProcessKey):
+        if isinstance(wallet.key, InProcessKey):  # no lock: the reservation itself is atomic
             result = await self._sign_in_commit(wallet, wallet.key, prepared, chain_id, limits, entry)
         else:
-            result = await self._sign_remote(wallet, prepared, chain_id, limits, entry)
+            async with self._store.locks.hold(wallet.account_key):
+                result = await self._sign_locked(wallet, prepared, chain_id, limits, entry)
         self._metrics.signature(
             request.message.name, "sign", wallet=wallet.name, seconds=self._clock.monotonic() - started
         )
@@ -193,6 +193,8 @@ class SigningService:
         chain_id: str,
         limits: tuple[WindowLimit, ...],
         entry: dict[str, Any],
+        *,
+        locked: bool = False,
     ) -> SignResult:
         """An in-process key signs inside the reservation's group commit (CPU only), with its audit row.
 
@@ -209,31 +211,33 @@ class SigningService:
 
         try:
             reserved = await self._reserve(
-                wallet, lambda: self._store.sequences.reserve_with(wallet.account_key, limits, work)
+                wallet, lambda: self._store.sequences.reserve_with(wallet.account_key, limits, work), locked=locked
             )
         except AuditWriteError:
             raise AuditUnavailable("the audit log cannot be written; nothing was signed") from None
         return reserved.value
 
-    async def _sign_remote(
+    async def _sign_locked(
         self, wallet: Wallet, prepared: Prepared, chain_id: str, limits: tuple[WindowLimit, ...], entry: dict[str, Any]
     ) -> SignResult:
-        """An HSM or KMS signs after the reservation commits, under the account's lock only.
+        """Reserve, sign and append entry's audit row, the caller holding the account's lock.
 
-        If the backend fails, the sequence is given back (nobody else can have taken the next
-        one: the lock is held) and nothing leaves the service.
+        An in-process key does all three in one commit. An HSM or KMS signs after the reservation
+        commits; if it fails, the sequence is given back (nobody else can have taken the next one:
+        the lock is held) and nothing leaves the service.
         """
+        if isinstance(wallet.key, InProcessKey):
+            return await self._sign_in_commit(wallet, wallet.key, prepared, chain_id, limits, entry, locked=True)
         key = wallet.account_key
-        async with self._store.locks.hold(key):
-            account_number, sequence = await self._reserve(
-                wallet, lambda: self._store.sequences.reserve(key, limits), locked=True
-            )
-            try:
-                result = await self._sign_with_backend(wallet, prepared, chain_id, account_number, sequence)
-                await self.audit.append({**entry, "sequence": sequence, "tx_hash": result.tx_hash})
-            except BaseException:
-                await self._store.sequences.release(key, sequence)
-                raise
+        account_number, sequence = await self._reserve(
+            wallet, lambda: self._store.sequences.reserve(key, limits), locked=True
+        )
+        try:
+            result = await self._sign_with_backend(wallet, prepared, chain_id, account_number, sequence)
+            await self.audit.append({**entry, "sequence": sequence, "tx_hash": result.tx_hash})
+        except BaseException:
+            await self._store.sequences.release(key, sequence)
+            raise
         return result
 
     async def _send(self, request: SignRequest) -> list[Any]:
@@ -248,18 +252,10 @@ class SigningService:
         last: BroadcastResult | None = None
         async with self._store.locks.hold(key):
             for attempt in range(MAX_SEQUENCE_RETRIES + 1):
-                # Limits count once: a re-signed retry is the same request.
-                reserve = partial(self._store.sequences.reserve, key, limits if attempt == 0 else ())
-                account_number, sequence = await self._reserve(wallet, reserve, locked=True)
-                try:
-                    result = await self._sign_with_backend(wallet, prepared, chain_id, account_number, sequence)
-                    # The audit row before the node sees anything: if it fails, nothing is sent.
-                    await self.audit.append(
-                        request.audit_entry("broadcast", outcome="sending", sequence=sequence, tx_hash=result.tx_hash)
-                    )
-                except BaseException:
-                    await self._store.sequences.release(key, sequence)
-                    raise
+                # Limits count once: a re-signed retry is the same request. The "sending" row is
+                # written with the reservation: if it fails, nothing is sent.
+                entry = request.audit_entry("broadcast", outcome="sending")
+                result = await self._sign_locked(wallet, prepared, chain_id, limits if attempt == 0 else (), entry)
                 try:
                     answer = await self.nodes.broadcast(wallet.environment, result.signed_msg)
                 except ServiceError:
@@ -267,27 +263,32 @@ class SigningService:
                     await self._store.sequences.mark_stale(key)
                     raise
                 if answer.ok:
-                    await self.audit.append(
-                        request.audit_entry("broadcast", outcome="broadcast", sequence=sequence, tx_hash=result.tx_hash)
-                    )
-                    self._metrics.signature(
-                        request.message.name, "broadcast", wallet=wallet.name, seconds=self._clock.monotonic() - started
-                    )
-                    return answer.body  # type: ignore[no-any-return]  # the node's JSON, passed on as it is
+                    break
                 if not is_sequence_mismatch(answer):
-                    await self._store.sequences.release(key, sequence)
+                    await self._store.sequences.release(key, result.sequence)
                     error = rejection(answer)
                     self._metrics.node_error(error)
                     raise error
                 await self._store.sequences.mark_stale(key)
                 self._metrics.resync("mismatch")  # the next attempt re-reads the account
                 last = answer
-        assert last is not None
-        raise Conflict(
-            "the node kept refusing the sequence after re-reading the account "
-            f"{MAX_SEQUENCE_RETRIES} times (chain expects {expected_sequence(last)}): {node_message(last.body)}",
-            extra={"node_response": last.body},
+            else:
+                assert last is not None
+                raise Conflict(
+                    "the node kept refusing the sequence after re-reading the account "
+                    f"{MAX_SEQUENCE_RETRIES} times (chain expects {expected_sequence(last)}): "
+                    f"{node_message(last.body)}",
+                    extra={"node_response": last.body},
+                )
+        # Outside the lock: the account's next broadcast, woken by its release, reserves before this
+        # row's batch starts, so the two share one commit (one fsync a broadcast, not two).
+        await self.audit.append(
+            request.audit_entry("broadcast", outcome="broadcast", sequence=result.sequence, tx_hash=result.tx_hash)
         )
+        self._metrics.signature(
+            request.message.name, "broadcast", wallet=wallet.name, seconds=self._clock.monotonic() - started
+        )
+        return answer.body  # type: ignore[no-any-return]  # the node's JSON, passed on as it is
 
     # ---- sequences and signatures ----
 

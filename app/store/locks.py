@@ -41,9 +41,12 @@ class AccountLocks:
         name = hashlib.sha256("\x00".join(key).encode()).hexdigest()[:32]
         handle = (lock_dir / f"{name}.lock").open("a+")
         try:
-            # flock blocks, so it waits in a worker thread; the asyncio lock above ensures at most
-            # one thread per process waits on each account.
-            await anyio.to_thread.run_sync(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
+            try:  # free (no other process holds it): taken at once, without a thread hop (~0.2 ms)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                # Held by another process: flock blocks, so it waits in a worker thread; the asyncio
+                # lock above ensures at most one thread per process waits on each account.
+                await anyio.to_thread.run_sync(fcntl.flock, handle.fileno(), fcntl.LOCK_EX)
             try:
                 yield
             finally:
