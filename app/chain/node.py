@@ -2,15 +2,14 @@
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import httpcore  # noqa: F401  # httpx imports it at its first client: here, so the first sign adds no ~5 MB
+import httpx
 from pydantic import BaseModel
 
 from app.chain import answers
 from app.chain.errors import ChainError
-
-if TYPE_CHECKING:
-    import httpx
 
 MAX_ANSWER_BYTES = 2 * 1024 * 1024  # node-info and account answers are a few KB; a broadcast answer less
 
@@ -71,10 +70,8 @@ class NodeClient:
     """
 
     def __init__(
-        self, api_url: str, *, timeout: float = 10.0, transport: "httpx.AsyncBaseTransport | None" = None
+        self, api_url: str, *, timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        import httpx  # here, not at start-up: a service that only signs never talks to a node (~4 MB of idle RSS)
-
         self.api_url = api_url.rstrip("/")
         self._deadline = timeout
         self._client = httpx.AsyncClient(
@@ -89,8 +86,6 @@ class NodeClient:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
         """The answer's status and body, read within the deadline and the size cap."""
-        import httpx  # loaded by __init__ already; named here for the except clauses
-
         try:
             async with asyncio.timeout(self._deadline):
                 async with self._client.stream(method, path, **kwargs) as response:
@@ -100,7 +95,7 @@ class NodeClient:
         except httpx.HTTPError as exc:
             raise NodeUnreachable(f"node {self.api_url} unreachable: {type(exc).__name__}") from None
 
-    async def _read_capped(self, response: "httpx.Response") -> bytes:
+    async def _read_capped(self, response: httpx.Response) -> bytes:
         too_large = f"node {self.api_url} answered with more than {MAX_ANSWER_BYTES} bytes"
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
