@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+import httpcore  # noqa: F401  # httpx imports it at its first client: here, so the first sign adds no ~5 MB
 import httpx
 from pydantic import BaseModel
 

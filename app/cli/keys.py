@@ -15,7 +15,6 @@ from typing import Any
 from app.chain.address import encode_address, key_hash
 from app.chain.errors import InvalidKey
 from app.keys.base import KeySetupError, KeySource
-from app.keys.ecdsa import KeyFormatError
 from app.secretref import read_secret
 
 HRPS = ("bnb", "tbnb")
@@ -61,6 +60,7 @@ def _exit_with_run(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out `keys create` or `keys import`; 0 on success, 1 with the reason on stderr."""
+    from app.keys.ecdsa import KeyFormatError  # asn1crypto too: only for these commands
     from app.keys.pkcs11 import Refused  # python-pkcs11 is loaded only for these commands
 
     try:

@@ -17,10 +17,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from Crypto.Cipher import AES
-from Crypto.Hash import keccak
-from Crypto.Protocol.KDF import scrypt as pycryptodome_scrypt
-
 # Creation defaults. scrypt: geth's "standard" cost (256 MiB, about a second). PBKDF2: OWASP's
 # 2023 figure for HMAC-SHA256. Loading runs the KDF once per wallet at start-up.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**18, 8, 1
@@ -133,6 +129,8 @@ def _derive(kdf: Any, params: dict[str, Any], password: str) -> bytes:
             return hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=maxmem)
         # OpenSSL refuses n >= 2^(16r) (RFC 7914's bound), which old files with r=1, p=8 (geth's
         # own test vector among them) use; pycryptodome computes them, about half as fast.
+        from Crypto.Protocol.KDF import scrypt as pycryptodome_scrypt  # pycryptodome: only for keystores
+
         derived: bytes = pycryptodome_scrypt(secret, salt, dklen, N=n, r=r, p=p)
         return derived
     if kdf == "pbkdf2":
@@ -144,10 +142,14 @@ def _derive(kdf: Any, params: dict[str, Any], password: str) -> bytes:
 
 
 def _mac(derived: bytes, ciphertext: bytes) -> bytes:
+    from Crypto.Hash import keccak  # here, not at start-up: pycryptodome costs ~2 MB of idle RSS, keystores are rare
+
     return keccak.new(digest_bits=256, data=derived[16:32] + ciphertext).digest()
 
 
 def _aes_ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
+    from Crypto.Cipher import AES  # pycryptodome: only for keystores (see _mac)
+
     # The whole 16-byte iv is the initial counter block, incremented as a big-endian integer.
     return AES.new(key, AES.MODE_CTR, nonce=b"", initial_value=iv).encrypt(data)
 

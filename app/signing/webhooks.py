@@ -10,12 +10,13 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from app.observability.metrics import Metrics
 from app.signing.settings import ApprovalsConfig
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("app.webhooks")
 ATTEMPTS = 3
@@ -31,10 +32,18 @@ def signature(secret: bytes, body: bytes) -> str:
 class Notifier:
     """Sends webhooks in background tasks owned by this instance (awaited or cancelled at close)."""
 
-    def __init__(self, metrics: Metrics, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, metrics: Metrics, *, transport: "httpx.AsyncBaseTransport | None" = None) -> None:
         self._metrics = metrics
-        self._client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, transport=transport, follow_redirects=False)
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None  # made by the first webhook (most configs have none)
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def _http(self) -> "httpx.AsyncClient":
+        if self._client is None:
+            import httpx  # here, not at start-up: httpx, httpcore and a TLS context cost ~6 MB of idle RSS
+
+            self._client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, transport=self._transport, follow_redirects=False)
+        return self._client
 
     def send(self, rule: ApprovalsConfig, payload: dict[str, Any]) -> None:
         assert rule.webhook_url is not None and rule.webhook_secret is not None
@@ -48,9 +57,12 @@ class Notifier:
         task.add_done_callback(self._tasks.discard)
 
     async def _deliver(self, url: str, body: bytes, headers: dict[str, str], payload: dict[str, Any]) -> None:
+        client = self._http()
+        import httpx  # loaded by _http() already; named here for the except clause
+
         for attempt in range(ATTEMPTS):
             try:
-                response = await self._client.post(url, content=body, headers=headers)
+                response = await client.post(url, content=body, headers=headers)
                 if response.status_code < 300:
                     self._metrics.webhook("delivered")
                     return
@@ -74,4 +86,5 @@ class Notifier:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from app.clock import Clock
 from app.store.database import Database
 from app.store.schema import approval_votes as votes
 from app.store.schema import approvals
-from app.store.sql import Statement, param
+from app.store.sql import InsertOrSkip, Statement, param
 
 Status = Literal["pending", "executing", "executed", "failed", "rejected", "cancelled", "expired"]
 VoteOutcome = Literal["recorded", "execute", "rejected", "duplicate", "not_pending", "expired", "missing"]
@@ -44,16 +43,15 @@ _SET_STATUS = Statement(
     .where(approvals.c.id == param("id"), approvals.c.status == param("from_status"))
     .values(status=param("status"), reason=param("reason"), result=param("result"), updated_at=param("now"))
 )
-_VOTE = Statement(
-    postgresql.insert(votes)
-    .values(
-        approval_id=param("id"),
-        username=param("username"),
-        decision=param("decision"),
-        reason=param("reason"),
-        at=param("now"),
-    )
-    .on_conflict_do_nothing()
+_VOTE = InsertOrSkip(
+    votes,
+    {
+        "approval_id": param("id"),
+        "username": param("username"),
+        "decision": param("decision"),
+        "reason": param("reason"),
+        "at": param("now"),
+    },
 )
 _APPROVALS = Statement(
     sa.select(sa.func.count())

@@ -4,24 +4,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from app.clock import Clock
 from app.store.database import Database
 from app.store.schema import idempotency_keys as keys
-from app.store.sql import Statement, param
+from app.store.sql import InsertOrSkip, Statement, param
 
 _this = sa.and_(keys.c.scope == param("scope"), keys.c.idem_key == param("key"))
 _PURGE = Statement(sa.delete(keys).where(_this, keys.c.expires_at < param("now")))
-_CLAIM = Statement(
-    postgresql.insert(keys)
-    .values(
-        scope=param("scope"),
-        idem_key=param("key"),
-        request_hash=param("request_hash"),
-        expires_at=param("expires_at"),
-    )
-    .on_conflict_do_nothing()
+_CLAIM = InsertOrSkip(
+    keys,
+    {
+        "scope": param("scope"),
+        "idem_key": param("key"),
+        "request_hash": param("request_hash"),
+        "expires_at": param("expires_at"),
+    },
 )
 _FIND = Statement(sa.select(keys.c.request_hash, keys.c.status_code, keys.c.body).where(_this))
 _COMPLETE = Statement(sa.update(keys).where(_this).values(status_code=param("status_code"), body=param("body")))

@@ -1,19 +1,14 @@
 """Revoked access tokens (logout), shared by every worker and replica until the tokens would have expired."""
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from app.store.database import Database
 from app.store.schema import revoked_tokens as revoked
-from app.store.sql import Statement, param
+from app.store.sql import InsertOrSkip, Statement, param
 
 _FORGET = Statement(sa.delete(revoked).where(revoked.c.expires_at <= param("now")))
 # ON CONFLICT DO NOTHING (the same text on SQLite and PostgreSQL): revoking twice is harmless.
-_REVOKE = Statement(
-    postgresql.insert(revoked)
-    .values(token_id=param("token_id"), expires_at=param("expires_at"))
-    .on_conflict_do_nothing()
-)
+_REVOKE = InsertOrSkip(revoked, {"token_id": param("token_id"), "expires_at": param("expires_at")})
 
 
 class Revocations:

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from app.clock import Clock
 from app.store.audit import AuditChain, AuditWriteError
 from app.store.database import Database
 from app.store.limits import WindowLimit, check_and_record
 from app.store.schema import accounts
-from app.store.sql import Statement, param
+from app.store.sql import InsertOrSkip, Statement, param
 
 AccountKey = tuple[str, str]  # (node api_url, address)
 T = TypeVar("T")
@@ -53,11 +52,7 @@ _LOAD_VALUES = {
 _LOAD_STALE = Statement(sa.update(accounts).where(_this, accounts.c.stale == sa.true()).values(**_LOAD_VALUES))
 _LOAD_FORCE = Statement(sa.update(accounts).where(_this).values(**_LOAD_VALUES))
 # ON CONFLICT DO NOTHING (the same text on SQLite and PostgreSQL): a replica that inserted first wins.
-_INSERT = Statement(
-    postgresql.insert(accounts)
-    .values(node_url=param("node"), address=param("address"), **_LOAD_VALUES)
-    .on_conflict_do_nothing()
-)
+_INSERT = InsertOrSkip(accounts, {"node_url": param("node"), "address": param("address"), **_LOAD_VALUES})
 _GET = sa.select(accounts.c.account_number, accounts.c.next_sequence, accounts.c.stale, accounts.c.reconciled_at)
 
 

@@ -7,6 +7,7 @@ SQLAlchemy. The SQL text is derived from the expression, so the two can never di
 """
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -51,5 +52,28 @@ class Statement:
             values = [params[name] if name in params else self._defaults[name] for name in self._sqlite_params]
             cursor: Rows = driver.execute(self._sqlite_sql, values)
             return cursor
-        result: Rows = conn.execute(self.expression, params)
+        result: Rows = conn.execute(self._postgresql, params)
         return result
+
+    @property
+    def _postgresql(self) -> sa.Executable:
+        return self.expression
+
+
+class InsertOrSkip(Statement):
+    """INSERT ... ON CONFLICT DO NOTHING (the same SQL text on SQLite and PostgreSQL).
+
+    Built from SQLite's construct; PostgreSQL's own is made at its first run there, so a service on
+    SQLite never imports the PostgreSQL dialect (~2 MB of idle RSS).
+    """
+
+    def __init__(self, table: sa.Table, values: dict[str, Any]) -> None:
+        super().__init__(sqlite.insert(table).values(values).on_conflict_do_nothing())
+        self._table = table
+        self._values = values
+
+    @cached_property
+    def _postgresql(self) -> sa.Executable:
+        from sqlalchemy.dialects import postgresql  # already loaded there, by the asyncpg dialect
+
+        return postgresql.insert(self._table).values(self._values).on_conflict_do_nothing()

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from Crypto.Hash import keccak
-
 from app.chain.address import decode_address
 from app.chain.amino import bytes_field, one_bytes, one_int, varint_field
 from app.chain.codes import AbciCode
@@ -33,6 +31,8 @@ def checksum_address(raw: bytes) -> str:
     """The EIP-55 form of a 20-byte address: 0x + hex with letters upper-cased by the keccak of the hex."""
     if len(raw) != BSC_ADDRESS_LENGTH:
         raise InvalidInput(f"a BSC address holds {BSC_ADDRESS_LENGTH} bytes, not {len(raw)}")
+    from Crypto.Hash import keccak  # here, not at start-up: pycryptodome costs ~1.5 MB of idle RSS
+
     plain = raw.hex()
     digest = keccak.new(digest_bits=256, data=plain.encode()).hexdigest()
     return "0x" + "".join(c.upper() if int(d, 16) >= 8 else c for c, d in zip(plain, digest[:40], strict=True))

@@ -5,12 +5,11 @@ Server-rendered (Jinja2), plain forms, no script. Who may see a page is declared
 """
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from app.auth.passwords import BCRYPT_MAX_BYTES
 from app.errors import TooManyRequests, Unauthorized
@@ -36,8 +35,10 @@ from app.web.console.session import (
 from app.web.deps import ServicesDep, client_host, get_services
 from app.web.login import check_login, issue_token, revoke
 
+if TYPE_CHECKING:
+    from fastapi.templating import Jinja2Templates
+
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
@@ -49,11 +50,22 @@ def _base(request: Request) -> str:
     return _root(request) + "/console"
 
 
+def _templates(request: Request) -> "Jinja2Templates":
+    """The console's templates, loaded by its first page and kept by the app."""
+    loaded = getattr(request.app.state, "console_templates", None)
+    if loaded is not None:
+        return cast("Jinja2Templates", loaded)
+    from fastapi.templating import Jinja2Templates  # here, not at start-up: Jinja2 costs ~3 MB of idle RSS
+
+    templates = request.app.state.console_templates = Jinja2Templates(directory=HERE / "templates")
+    return templates
+
+
 def render(
     request: Request, template: str, *, session: ConsoleSession | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     """A console page: its template in the layout, with the user, the CSRF token and the nav state."""
-    return templates.TemplateResponse(
+    return _templates(request).TemplateResponse(
         request,
         template,
         {"root": _root(request), "base": _base(request), "session": session, "csrf_field": CSRF_FIELD, **context},

@@ -42,7 +42,7 @@ class ReadyStatus(BaseModel):
 
 def _error(status: int, description: str, message: str) -> dict[str, Any]:
     return {
-        "model": ErrorResponse,
+        "model": ErrorResponse,  # puts its schema in the document, where every route's errors() refer to it
         "description": description,
         "content": {"application/json": {"example": error_body(status, message)}},
     }

@@ -10,15 +10,16 @@ from app.signing.idempotency import Replay
 from app.signing.table import MESSAGE_TYPES, MessageType
 from app.web.deps import Authorized, wallet_for
 from app.web.jsonbody import DecimalJSONRoute
-from app.web.openapi import body_example, errors
+from app.web.openapi import body_example, errors, schema_ref
 from app.web.routes.approvals import ApprovalResponse
 from app.web.schemas import SignResponse, sign_request_model
 
 _PENDING: dict[int | str, dict[str, Any]] = {
     202: {
-        "model": ApprovalResponse,
         "description": "The wallet's two-person rule covers this request: it waits for its quorum "
         "(nothing signed, reserved or sent); follow it at GET /api/approvals/{approval_id}",
+        # By name, not "model": FastAPI would build a field per route for the document only (app/web/openapi.py).
+        "content": {"application/json": {"schema": schema_ref(ApprovalResponse)}},
     }
 }
 _SIGN_ERRORS = {**_PENDING, **errors(401, 403, 404, 409, 422, 502, 503, 504)}
