@@ -86,8 +86,10 @@ def _kms(stack: ExitStack, workdir: Path, env: dict[str, str]) -> tuple[dict[str
 
 
 @contextmanager
-def remote_keys(config: BenchConfig, workdir: Path) -> Iterator[tuple[procs.Server, dict[str, Wallet]]]:
-    """A devnet and a service with one wallet per key kind; (the service, wallets by kind)."""
+def remote_keys(
+    config: BenchConfig, workdir: Path, python: Path | None = None
+) -> Iterator[tuple[procs.Server, dict[str, Wallet]]]:
+    """A devnet and a service (on python) with one wallet per key kind; (the service, wallets by kind)."""
     with ExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-keys-", dir=workdir)))
         env = dict(os.environ)
@@ -115,13 +117,13 @@ def remote_keys(config: BenchConfig, workdir: Path) -> Iterator[tuple[procs.Serv
         path.chmod(0o600)
         fund = [arg for w in wallets.values() for arg in ("--fund", w.address)]
         devnet_args = ["-m", "app", "devnet", "--port", str(devnet_port), *fund]
-        devnet = procs.spawn("keys-devnet", devnet_args, port=devnet_port, log_dir=workdir)
+        devnet = procs.spawn("keys-devnet", devnet_args, port=devnet_port, log_dir=workdir, python=python)
         stack.callback(procs.stop, devnet)
         procs.wait_ready(devnet, path="/api/v1/node-info")
         port = procs.free_port()
         service_args = ["-m", "app", "serve", "--config", str(path), "--port", str(port), "--log-level", "warning"]
         service = procs.spawn(
-            "keys-service", service_args, port=port, log_dir=workdir, env={**env, "BENCH_HSM_PIN": PIN}
+            "keys-service", service_args, port=port, log_dir=workdir, env={**env, "BENCH_HSM_PIN": PIN}, python=python
         )
         stack.callback(procs.stop, service)
         procs.wait_ready(service)

@@ -40,12 +40,24 @@ class Server:
         return self.process.pid
 
 
-def spawn(name: str, args: list[str], *, port: int, log_dir: Path, env: dict[str, str] | None = None) -> Server:
-    """Start `python <args>` from the repository root, output to log_dir/name.log (env: the whole environment)."""
+def spawn(
+    name: str,
+    args: list[str],
+    *,
+    port: int,
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    python: Path | None = None,
+) -> Server:
+    """Start `python <args>` from the repository root, output to log_dir/name.log (env: the whole environment).
+
+    python: the interpreter (bench/venv.py); the one running the bench if None.
+    """
     log = log_dir / f"{name}.log"
+    command = [str(python or sys.executable), *args]
     with log.open("ab") as out:
         started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, *args], cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
     return Server(name=name, process=process, port=port, log=log, started_at=started)
 
 

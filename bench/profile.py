@@ -23,6 +23,7 @@ from bench import procs, wrk
 from bench.configs import write_configs
 from bench.run import get_token, start_devnet, start_targets
 from bench.scenarios import SCENARIOS, Context, bodies_file, drive
+from bench.venv import server_python
 
 FLAME_DIR = Path(__file__).resolve().parent / "flame"
 WARMUP_SECONDS = 1.0
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--message", choices=["transfer", "order"], default="transfer")
     parser.add_argument("--tag", default="now", help="file name suffix, e.g. before or after")
     parser.add_argument("--raw", action="store_true", help="collapsed stacks (.txt, one line per stack) instead of SVG")
+    parser.add_argument("--python", choices=["deploy", "current"], default="deploy", help="as bench.run's")
     args = parser.parse_args(argv)
     wrk.require_wrk()
     py_spy()
@@ -60,10 +62,12 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     devnet_port = procs.free_port()
     config = write_configs(workdir, devnet_url=f"http://127.0.0.1:{devnet_port}")
+    python = server_python(args.python)
     with ExitStack() as stack:
-        devnet = start_devnet(stack, config, port=devnet_port, workdir=workdir)
-        servers = start_targets(stack, ["service"], config, workdir)
-        ctx = Context(config, workdir, servers, devnet, get_token(servers, config), args.duration, 1, WARMUP_SECONDS)
+        devnet = start_devnet(stack, config, port=devnet_port, workdir=workdir, python=python)
+        servers = start_targets(stack, ["service"], config, workdir, python)
+        token = get_token(servers, config)
+        ctx = Context(config, workdir, servers, devnet, token, args.duration, 1, WARMUP_SECONDS, python)
         for connections in (int(c) for c in args.connections.split(",")):
             scenario = base.__class__(**{**base.__dict__, "connections": connections})
             bodies_file(ctx, scenario)

@@ -1,18 +1,17 @@
 """Printing the figures and checking them against the issue's goals (measured, never asserted)."""
 
 import hashlib
+import json
 import os
 import platform
 import subprocess
 import sys
 from datetime import UTC, datetime
-from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from bench.procs import REPO
 from bench.scenarios import FASTER_SAME_WORK, Scenario
-
-IDLE_RSS_GOAL_MB = 80.0
 
 
 def _git(*args: str) -> str:
@@ -33,14 +32,24 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def _versions(*packages: str) -> dict[str, str]:
-    out = {}
-    for name in packages:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "(not installed)"
-    return out
+_VERSIONS = """
+import json, sys
+from pathlib import Path
+out = {}
+for name in sys.argv[1:]:
+    try:
+        out[name] = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        out[name] = "(not installed)"
+out["(distributions installed)"] = len(list(metadata.distributions()))
+print(json.dumps(out))
+"""
+
+
+def _versions(python: Path, *packages: str) -> dict[str, Any]:
+    """Versions as the servers' interpreter sees them (it may be another venv than the bench's)."""
+    done = subprocess.run([str(python), "-c", _VERSIONS, *packages], capture_output=True, text=True, timeout=60)
+    return json.loads(done.stdout) if done.returncode == 0 else {"error": done.stderr[-300:]}
 
 
 def app_tree_hash() -> str:
@@ -51,8 +60,8 @@ def app_tree_hash() -> str:
     return digest.hexdigest()
 
 
-def machine_info() -> dict[str, Any]:
-    """Enough about the machine and the code to compare two runs."""
+def machine_info(python: Path) -> dict[str, Any]:
+    """Enough about the machine, the servers' interpreter and the code to compare two runs."""
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("[")[0].strip()
     return {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -61,11 +70,14 @@ def machine_info() -> dict[str, Any]:
         "cpu": _cpu_model(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
+        "server_python": str(python),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(_git("status", "--porcelain", "--", "app")),
         "app_tree_sha256": app_tree_hash(),
         "wrk": wrk_version,
-        "packages": _versions("fastapi", "starlette", "uvicorn", "pydantic", "sqlalchemy", "coincurve", "uvloop"),
+        "packages": _versions(
+            python, "fastapi", "starlette", "uvicorn", "pydantic", "sqlalchemy", "coincurve", "uvloop", "cryptography"
+        ),
     }
 
 
@@ -101,20 +113,6 @@ def goal_lines(scenario: Scenario, result: dict[str, Any]) -> list[dict[str, Any
         ok = growth <= goals["max_growth_mb"] and errors == 0
         checks.append((f"RSS after {requests:,.0f} requests <= idle + {goals['max_growth_mb']:.0f} MB", growth, ok))
     return [{"scenario": scenario.name, "goal": g, "measured": v, "met": m} for g, v, m in checks]
-
-
-def memory_goal(memory: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    idle = memory.get("service", {}).get("idle_rss")
-    if idle is None:
-        return []
-    return [
-        {
-            "scenario": "memory",
-            "goal": f"idle RSS <= {IDLE_RSS_GOAL_MB:.0f} MB",
-            "measured": idle,
-            "met": idle <= IDLE_RSS_GOAL_MB,
-        }
-    ]
 
 
 def _fmt(value: Any) -> str:

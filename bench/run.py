@@ -25,6 +25,7 @@ from bench import procs, report, wrk
 from bench.configs import BenchConfig, write_configs
 from bench.reference_apps import issue_token, load_ref_config
 from bench.scenarios import RUNNERS, SCENARIOS, TARGETS, Context, Scenario, Skipped, needs_devnet, needs_servers
+from bench.venv import server_python
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 IDLE_SETTLE_SECONDS = 1.0
@@ -40,6 +41,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="JSON results file (default bench/results/<time>.json)")
     parser.add_argument("--only", help="comma-separated scenario names: " + ", ".join(s.name for s in SCENARIOS))
     parser.add_argument("--keep", action="store_true", help="keep the work directory (configs, databases, logs)")
+    parser.add_argument(
+        "--python",
+        choices=["deploy", "current"],
+        default="deploy",
+        help="servers' interpreter: deploy = .venv-bench with requirements.txt only (default), current = this one",
+    )
     args = parser.parse_args(argv)
     args.duration = args.duration or (2.0 if args.quick else 5.0)
     args.rounds = args.rounds or (1 if args.quick else 3)
@@ -58,19 +65,25 @@ def select(only: str | None) -> list[Scenario]:
     return [by_name[n] for n in names]
 
 
-def start_devnet(stack: ExitStack, config: BenchConfig, *, port: int, workdir: Path) -> procs.Server:
+def start_devnet(
+    stack: ExitStack, config: BenchConfig, *, port: int, workdir: Path, python: Path | None = None
+) -> procs.Server:
     fund = [arg for w in config.wallets for arg in ("--fund", w.address)]
-    devnet = procs.spawn("devnet", ["-m", "app", "devnet", "--port", str(port), *fund], port=port, log_dir=workdir)
+    args = ["-m", "app", "devnet", "--port", str(port), *fund]
+    devnet = procs.spawn("devnet", args, port=port, log_dir=workdir, python=python)
     stack.callback(procs.stop, devnet)
     procs.wait_ready(devnet, path="/api/v1/node-info")
     return devnet
 
 
-def start_targets(stack: ExitStack, names: list[str], config: BenchConfig, workdir: Path) -> dict[str, procs.Server]:
+def start_targets(
+    stack: ExitStack, names: list[str], config: BenchConfig, workdir: Path, python: Path | None = None
+) -> dict[str, procs.Server]:
     servers = {}
     for name in names:
         port = procs.free_port()
-        server = procs.spawn(name, TARGETS[name](config.path, port, workdir), port=port, log_dir=workdir)
+        args = TARGETS[name](config.path, port, workdir)
+        server = procs.spawn(name, args, port=port, log_dir=workdir, python=python)
         stack.callback(procs.stop, server)
         procs.wait_ready(server)
         servers[name] = server
@@ -110,12 +123,18 @@ def run_scenarios(ctx: Context, scenarios: list[Scenario]) -> dict[str, Any]:
 
 def benchmark(args: argparse.Namespace, scenarios: list[Scenario], workdir: Path) -> dict[str, Any]:
     """Start what the scenarios need, run them, stop everything; the results document."""
-    machine = report.machine_info()  # before the run: app/ may be edited while it runs
+    python = server_python(args.python)
+    print(f"servers run on {python} ({'requirements.txt only' if args.python == 'deploy' else 'the bench venv'})")
+    machine = report.machine_info(python)  # before the run: app/ may be edited while it runs
     devnet_port = procs.free_port()
     config = write_configs(workdir, devnet_url=f"http://127.0.0.1:{devnet_port}")
     with ExitStack() as stack:
-        devnet = start_devnet(stack, config, port=devnet_port, workdir=workdir) if needs_devnet(scenarios) else None
-        servers = start_targets(stack, needs_servers(scenarios), config, workdir)
+        devnet = (
+            start_devnet(stack, config, port=devnet_port, workdir=workdir, python=python)
+            if needs_devnet(scenarios)
+            else None
+        )
+        servers = start_targets(stack, needs_servers(scenarios), config, workdir, python)
         time.sleep(IDLE_SETTLE_SECONDS)
         ctx = Context(
             config=config,
@@ -126,12 +145,13 @@ def benchmark(args: argparse.Namespace, scenarios: list[Scenario], workdir: Path
             duration=args.duration,
             rounds=args.rounds,
             warmup=args.warmup,
+            python=python,
         )
         for name, server in servers.items():  # idle: started, nothing but one login served yet
             ctx.memory[name] = {"idle_rss": procs.memory_mb(server.pid)["vmrss"]}
         results = run_scenarios(ctx, scenarios)
     report.print_memory(ctx.memory)
-    goals = [g for s in scenarios for g in report.goal_lines(s, results[s.name])] + report.memory_goal(ctx.memory)
+    goals = [g for s in scenarios for g in report.goal_lines(s, results[s.name])]  # memory: memory_10k
     report.print_goals(goals)
     return {
         "machine": machine,

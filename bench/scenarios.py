@@ -173,6 +173,7 @@ class Context:
     duration: float
     rounds: int
     warmup: float
+    python: Path | None = None  # the servers' interpreter (bench/venv.py); the bench's own if None
     memory: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def note_memory(self, target: str, key: str) -> None:
@@ -395,7 +396,7 @@ def run_storm(ctx: Context, scenario: Scenario) -> Result:
 def cold_start_once(ctx: Context, target: str) -> dict[str, float]:
     port = procs.free_port()
     args = TARGETS[target](ctx.config.cold_start_path, port, ctx.workdir)
-    server = procs.spawn(f"cold-{target}", args, port=port, log_dir=ctx.workdir)
+    server = procs.spawn(f"cold-{target}", args, port=port, log_dir=ctx.workdir, python=ctx.python)
     try:
         seconds = procs.wait_ready(server)
         return {"seconds": round(seconds, 3), **procs.memory_mb(server.pid)}
@@ -470,7 +471,8 @@ def pg_replicas(ctx: Context) -> Iterator[tuple[str, ...]]:
         config = write_database_config(ctx.config, database_url=url, name="replicas-pg.yml")
         for name in REPLICAS:  # one after the other: the first one creates the schema
             port = procs.free_port()
-            server = procs.spawn(name, service_args(config, port, ctx.workdir), port=port, log_dir=ctx.workdir)
+            args = service_args(config, port, ctx.workdir)
+            server = procs.spawn(name, args, port=port, log_dir=ctx.workdir, python=ctx.python)
             stack.callback(procs.stop, server)  # before the database is dropped
             stack.callback(ctx.servers.pop, name, None)
             procs.wait_ready(server)
@@ -538,7 +540,7 @@ def run_replicas(ctx: Context, scenario: Scenario) -> Result:
 def run_keys(ctx: Context, scenario: Scenario) -> Result:
     """Sign with an in-process key, a SoftHSM2 key and a moto KMS key on one service, interleaved (issue #11)."""
     try:
-        with keybackends.remote_keys(ctx.config, ctx.workdir) as (service, wallets):
+        with keybackends.remote_keys(ctx.config, ctx.workdir, ctx.python) as (service, wallets):
             ctx.servers["keys-service"] = service
             login = {"username": ctx.config.username, "password": ctx.config.password}
             answer = httpx.post(service.url + "/api/auth/login", json=login, timeout=30)
@@ -572,7 +574,7 @@ def run_memory(ctx: Context, scenario: Scenario) -> Result:
     """A fresh service process on the same config: VmRSS idle, then after MEMORY_REQUESTS signs (issue #14)."""
     port = procs.free_port()
     args = service_args(ctx.config.path, port, ctx.workdir)
-    server = procs.spawn("memory-service", args, port=port, log_dir=ctx.workdir)
+    server = procs.spawn("memory-service", args, port=port, log_dir=ctx.workdir, python=ctx.python)
     try:
         procs.wait_ready(server)
         ctx.servers["memory-service"] = server
