@@ -45,7 +45,7 @@ def record(pid: int, out: Path, *, seconds: float, rate: int, raw: bool) -> subp
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def main(argv: list[str] | None = None) -> None:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--connections", default="1,32", help="comma-separated wrk connection counts")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds sampled per connection count")
@@ -54,7 +54,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tag", default="now", help="file name suffix, e.g. before or after")
     parser.add_argument("--raw", action="store_true", help="collapsed stacks (.txt, one line per stack) instead of SVG")
     parser.add_argument("--python", choices=["deploy", "current"], default="deploy", help="as bench.run's")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     wrk.require_wrk()
     py_spy()
     FLAME_DIR.mkdir(exist_ok=True)

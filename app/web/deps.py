@@ -1,8 +1,8 @@
-"""Dependencies of the routes: the app's services, the authenticated user, the client address, and wallet_for.
+"""Dependencies of the routes: the app's services, the authenticated user, the client address, and authorized_body.
 
-Who may call a route is declared in its signature: `wallet_for(message)` authorizes the user on the
-body's wallet (404 unknown or not visible, 403 permission or ip_whitelist) and audits a denial,
-before the route's body runs.
+Who may call a route is declared in its signature (`CurrentUser`: 401 before anything else is
+read); a sign or broadcast route then calls `authorized_body`, which authorizes the user on the
+body's wallet (404 unknown or not visible, 403 permission or ip_whitelist) and audits a denial.
 """
 
 import inspect
