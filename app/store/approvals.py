@@ -105,15 +105,15 @@ class Approvals:
         await self._db.write(lambda conn: _INSERT.run(conn, values))
 
     async def get(self, approval_id: str) -> ApprovalRow | None:
-        async with self._db.connect() as conn:
-            found = (await conn.execute(sa.select(*_COLUMNS).where(approvals.c.id == approval_id))).first()
+        query = sa.select(*_COLUMNS).where(approvals.c.id == approval_id)
+        found = await self._db.read(lambda conn: conn.execute(query).first())
         return _row(found) if found else None
 
     async def votes(self, approval_id: str) -> list[Vote]:
         query = sa.select(votes.c.username, votes.c.decision, votes.c.reason, votes.c.at)
-        async with self._db.connect() as conn:
-            rows = await conn.execute(query.where(votes.c.approval_id == approval_id).order_by(votes.c.at))
-            return [Vote(str(r[0]), str(r[1]), r[2], float(r[3])) for r in rows]
+        query = query.where(votes.c.approval_id == approval_id).order_by(votes.c.at)
+        rows = await self._db.read(lambda conn: conn.execute(query).all())
+        return [Vote(str(r[0]), str(r[1]), r[2], float(r[3])) for r in rows]
 
     async def listed(self, *, wallets: set[str], requested_by: str, status: str | None) -> list[ApprovalRow]:
         """Requests on these wallets or made by requested_by, newest first (at most 500)."""
@@ -121,14 +121,13 @@ class Approvals:
         query = sa.select(*_COLUMNS).where(where)
         if status is not None:
             query = query.where(approvals.c.status == status)
-        async with self._db.connect() as conn:
-            rows = await conn.execute(query.order_by(approvals.c.created_at.desc()).limit(500))
-            return [_row(r) for r in rows]
+        query = query.order_by(approvals.c.created_at.desc()).limit(500)
+        rows = await self._db.read(lambda conn: conn.execute(query).all())
+        return [_row(r) for r in rows]
 
     async def count_pending(self) -> int:
-        async with self._db.connect() as conn:
-            query = sa.select(sa.func.count()).select_from(approvals).where(approvals.c.status == "pending")
-            return int((await conn.execute(query)).scalar() or 0)
+        query = sa.select(sa.func.count()).select_from(approvals).where(approvals.c.status == "pending")
+        return await self._db.read(lambda conn: int(conn.execute(query).scalar() or 0))
 
     async def vote(self, approval_id: str, *, username: str, decision: str, reason: str | None) -> VoteOutcome:
         """Record one decision; "execute" for the one approval that reaches the quorum (now executing)."""

@@ -1,9 +1,11 @@
-"""The database connection: engines, the SQLite writer thread, group commit, schema creation.
+"""The database connection: the SQLite writer and reader threads, PostgreSQL's engine, group commit, schema.
 
 SQLite (a file, WAL mode, fsync on every commit) by default; PostgreSQL for replicas. Every write
 of every part of the store goes through write(): on SQLite one writer thread with its own
 connection runs each group-committed batch in one hop; on PostgreSQL the batch runs on a pooled
-connection. Reads use the async engine.
+connection. Every read goes through read(), one plain function per hop: on SQLite it runs on a
+reader thread with a connection of its own (WAL: it reads the last commit while the writer
+writes), on PostgreSQL on a pooled connection. Only PostgreSQL needs SQLAlchemy's async engine.
 """
 
 import asyncio
@@ -12,29 +14,31 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from app.store import schema
 from app.store.groupcommit import GroupCommit
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 T = TypeVar("T")
 _MIGRATION_LOCK = 7140001
 
 
-def async_url(url: str) -> str:
-    """The SQLAlchemy async URL for a sqlite:/// or postgresql:// database_url."""
-    parsed = make_url(url)
-    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
-    backend = parsed.drivername.split("+")[0]
-    if backend not in driver:
-        raise ValueError("unsupported database_url scheme (use sqlite:/// or postgresql://)")
-    return parsed.set(drivername=driver[backend]).render_as_string(hide_password=False)
+def _sqlite_file(url: sa.URL) -> str:
+    """The file a sqlite:/// database_url names (shared by workers: never in memory), its folders made."""
+    database = url.database or ""
+    if database in ("", ":memory:"):
+        raise ValueError("database_url must name a SQLite file (shared by workers), not :memory:")
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    Path(database + ".locks").mkdir(mode=0o700, exist_ok=True)  # the account lock files
+    return database
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -47,7 +51,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_sync_engine(path: str) -> sa.Engine:
-    """A synchronous SQLite engine for the writer thread; transactions are begun by hand (see _SqliteWriter)."""
+    """A synchronous SQLite engine of one connection, for one thread; transactions are begun by hand."""
     engine = sa.create_engine(f"sqlite:///{path}", poolclass=StaticPool, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -68,24 +72,25 @@ def _settle(future: "asyncio.Future[Any]", value: Any, error: BaseException | No
         future.set_result(value)
 
 
-class _WriterThread:
-    """One thread that runs SQLite batches in the order they come (its connection is used from it only).
+class _StoreThread:
+    """One thread that runs SQLite calls in the order they come (its connection is used from it only).
 
     By hand rather than ThreadPoolExecutor(max_workers=1) and run_in_executor: their submit (locks,
     a thread-count check, a concurrent Future chained to an asyncio one) cost ~40 us a batch on
     the signing path, a thread-safe queue and call_soon_threadsafe do the same hop.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self._name = name
         self._queue: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None  # started by the first batch
+        self._thread: threading.Thread | None = None  # started by the first call
 
     def run(self, function: Callable[..., T], *args: Any) -> "asyncio.Future[T]":
-        """function(*args) in the writer thread; the future resolves on the calling loop."""
+        """function(*args) in this thread; the future resolves on the calling loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         if self._thread is None:
-            self._thread = threading.Thread(target=self._serve, name="store-writer", daemon=True)
+            self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
             self._thread.start()
         self._queue.put((loop, future, function, args))
         return future
@@ -110,11 +115,11 @@ class _WriterThread:
             self._thread = None
 
 
-class _SqliteWriter:
-    """The writer thread's one connection, opened at its first batch and kept; used from that thread only.
+class _SqliteConnection:
+    """A thread's one connection, opened at its first use and kept; used from that thread only.
 
-    Each batch is BEGIN IMMEDIATE ... COMMIT on the sqlite3 connection itself. IMMEDIATE takes the
-    write lock up front, so two processes' batches never deadlock upgrading a read lock. Emitting
+    Each write batch is BEGIN IMMEDIATE ... COMMIT on the sqlite3 connection itself. IMMEDIATE takes
+    the write lock up front, so two processes' batches never deadlock upgrading a read lock. Emitting
     them through SQLAlchemy's begin event and transaction (the documented pysqlite recipe) cost
     ~80 us of Python per batch, more than SQLite's own work for a sign; every statement of a batch
     already runs on the driver (app/store/sql.py).
@@ -124,10 +129,23 @@ class _SqliteWriter:
         self._engine = engine
         self._conn: sa.Connection | None = None
 
-    def run(self, function: Callable[[sa.Connection], None]) -> None:
+    def _connection(self) -> sa.Connection:
         if self._conn is None:
             self._conn = self._engine.connect()
-        conn = self._conn
+        return self._conn
+
+    def read(self, function: Callable[[sa.Connection], T]) -> T:
+        """function(conn) outside a transaction: each statement reads the last commit (WAL: no writer blocks it)."""
+        conn = self._connection()
+        try:
+            return function(conn)
+        finally:
+            if conn.in_transaction():  # SQLAlchemy's bookkeeping only: no BEGIN was sent (isolation_level None)
+                conn.rollback()
+
+    def write(self, function: Callable[[sa.Connection], None]) -> None:
+        """function(conn) in one committed transaction (BEGIN IMMEDIATE ... COMMIT)."""
+        conn = self._connection()
         driver = conn.connection.driver_connection
         assert driver is not None
         driver.execute("BEGIN IMMEDIATE")
@@ -149,6 +167,24 @@ class _SqliteWriter:
         self._engine.dispose()
 
 
+class _SqliteWorker:
+    """A thread and its own connection to the SQLite file: the writer's, or the reader's."""
+
+    def __init__(self, path: str, *, name: str) -> None:
+        self._connection = _SqliteConnection(_sqlite_sync_engine(path))
+        self._thread = _StoreThread(name)
+
+    def read(self, function: Callable[[sa.Connection], T]) -> "asyncio.Future[T]":
+        return self._thread.run(self._connection.read, function)
+
+    def write(self, function: Callable[[sa.Connection], None]) -> "asyncio.Future[None]":
+        return self._thread.run(self._connection.write, function)
+
+    async def close(self) -> None:
+        await self._thread.run(self._connection.close)
+        self._thread.stop()
+
+
 @contextmanager
 def _sqlite_savepoint(conn: sa.Connection) -> Iterator[None]:
     """A savepoint as plain SQL on the writer's sqlite3 connection (see app/store/sql.py)."""
@@ -165,60 +201,66 @@ def _sqlite_savepoint(conn: sa.Connection) -> Iterator[None]:
 
 
 class Database:
-    """One database for the whole process: writes are group-committed, reads are plain."""
+    """One database for the whole process: writes are group-committed, reads run one function per hop."""
 
-    def __init__(self, engine: AsyncEngine, *, lock_dir: Path | None) -> None:
-        self.engine = engine
-        self.is_sqlite = engine.dialect.name == "sqlite"
-        self.lock_dir = lock_dir
-        self._writer: _WriterThread | None = None
-        self._sqlite: _SqliteWriter | None = None
-        if self.is_sqlite:
-            self._sqlite = _SqliteWriter(_sqlite_sync_engine(engine.url.database or ""))
-            self._writer = _WriterThread()
+    def __init__(self, *, sqlite_file: str | None = None, engine: "AsyncEngine | None" = None) -> None:
+        """Either a SQLite file (its writer and reader threads) or PostgreSQL's async engine."""
+        assert (sqlite_file is None) != (engine is None)
+        self.engine = engine  # PostgreSQL only
+        self.is_sqlite = sqlite_file is not None
+        self.lock_dir = Path(sqlite_file + ".locks") if sqlite_file is not None else None
+        self._writer: _SqliteWorker | None = None
+        self._reader: _SqliteWorker | None = None
+        if sqlite_file is not None:
+            self._writer = _SqliteWorker(sqlite_file, name="store-writer")
+            self._reader = _SqliteWorker(sqlite_file, name="store-reader")
         self._group = GroupCommit(self._run_batch, savepoint=_sqlite_savepoint if self.is_sqlite else None)
 
     @classmethod
     async def open(cls, database_url: str) -> "Database":
         """Connect, create what is missing of the schema, and return the database."""
-        url = async_url(database_url)
-        parsed = make_url(url)
-        lock_dir: Path | None = None
-        if parsed.drivername.startswith("sqlite"):
-            database = parsed.database or ""
-            if database in ("", ":memory:"):
-                raise ValueError("database_url must name a SQLite file (shared by workers), not :memory:")
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-            lock_dir = Path(database + ".locks")
-            lock_dir.mkdir(mode=0o700, exist_ok=True)
-            engine = create_async_engine(url)
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        url = make_url(database_url)
+        backend = url.drivername.split("+")[0]
+        if backend == "sqlite":
+            database = cls(sqlite_file=_sqlite_file(url))
+        elif backend in ("postgresql", "postgres"):
+            # Imported here only: the async engine brings sqlalchemy.orm (~8 MB), which SQLite never needs.
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            url = url.set(drivername="postgresql+asyncpg")
+            database = cls(engine=create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True))
         else:
-            engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-        database_ = cls(engine, lock_dir=lock_dir)
-        await database_._create_schema()
-        return database_
+            raise ValueError("unsupported database_url scheme (use sqlite:/// or postgresql://)")
+        await database._create_schema()
+        return database
 
     async def close(self) -> None:
-        await self.engine.dispose()
-        if self._sqlite is not None and self._writer is not None:
-            await self._writer.run(self._sqlite.close)
-            self._writer.stop()
+        if self.engine is not None:
+            await self.engine.dispose()
+        for worker in (self._reader, self._writer):
+            if worker is not None:
+                await worker.close()
 
     async def _run_batch(self, function: Callable[[sa.Connection], None]) -> None:
         """Run function in one committed transaction (the group commit's executor)."""
-        if self._sqlite is not None and self._writer is not None:
-            await self._writer.run(self._sqlite.run, function)
+        if self._writer is not None:
+            await self._writer.write(function)
         else:
-            async with self.engine.begin() as conn:
+            async with self._engine().begin() as conn:
                 await conn.run_sync(function)
 
     async def _create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            if not self.is_sqlite:
-                # One creator at a time across replicas (released at commit).
-                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        if self._writer is not None:
+            await self._writer.write(schema.create)  # BEGIN IMMEDIATE: one creator at a time across workers
+            return
+        async with self._engine().begin() as conn:
+            # One creator at a time across replicas (released at commit).
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             await conn.run_sync(schema.create)
+
+    def _engine(self) -> "AsyncEngine":
+        assert self.engine is not None, "PostgreSQL only"
+        return self.engine
 
     async def write(self, operation: Callable[[sa.Connection], T], *, rank: int = 2, key: str = "") -> T:
         """Run operation (a plain function of a connection) in the next group commit; its result once committed.
@@ -238,15 +280,25 @@ class Database:
         """
         return self._group.submit(operation, rank=rank, key=key, unit=unit)
 
-    def connect(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A connection for reads."""
-        return self.engine.connect()
+    async def read(self, function: Callable[[sa.Connection], T]) -> T:
+        """function (a plain function of a connection, which reads and returns what it read) in one hop.
+
+        On SQLite it runs on the reader thread, each statement seeing the last commit; on PostgreSQL
+        on a pooled connection (READ COMMITTED). It must not write: writes go through write().
+        """
+        if self._reader is not None:
+            return await self._reader.read(function)
+        async with self.connect() as conn:
+            return await conn.run_sync(function)
+
+    def connect(self) -> "AbstractAsyncContextManager[AsyncConnection]":
+        """A pooled async connection: PostgreSQL only (the advisory locks hold one)."""
+        return self._engine().connect()
 
     async def schema_version(self) -> int:
-        async with self.connect() as conn:
-            return int((await conn.execute(sa.select(sa.func.max(schema.schema_version.c.version)))).scalar() or 0)
+        query = sa.select(sa.func.max(schema.schema_version.c.version))
+        return await self.read(lambda conn: int(conn.execute(query).scalar() or 0))
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
-        async with self.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+        await self.read(lambda conn: conn.execute(sa.text("SELECT 1")).all())

@@ -57,6 +57,7 @@ class AccountLocks:
     @asynccontextmanager
     async def _advisory_lock(self, key: AccountKey) -> AsyncIterator[None]:
         lock_id = int.from_bytes(hashlib.sha256("\x00".join(key).encode()).digest()[:8], "big", signed=True)
+        # PostgreSQL only: a session lock lives on the one pooled async connection held until release.
         async with self._db.connect() as conn:
             await conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_id})
             await conn.commit()

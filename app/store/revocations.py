@@ -28,6 +28,5 @@ class Revocations:
 
     async def is_revoked(self, token_id: str) -> bool:
         """True if token_id was revoked (one primary-key read; every replica sees every revocation)."""
-        async with self._db.connect() as conn:
-            row = (await conn.execute(sa.select(revoked.c.token_id).where(revoked.c.token_id == token_id))).first()
-        return row is not None
+        query = sa.select(revoked.c.token_id).where(revoked.c.token_id == token_id)
+        return await self._db.read(lambda conn: conn.execute(query).first() is not None)

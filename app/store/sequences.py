@@ -126,8 +126,7 @@ class Sequences:
     async def get(self, key: AccountKey) -> AccountRow | None:
         """The stored state of an account, or None; never waits on a signing lock."""
         where = sa.and_(accounts.c.node_url == key[0], accounts.c.address == key[1])
-        async with self._db.connect() as conn:
-            row = (await conn.execute(_GET.where(where))).first()
+        row = await self._db.read(lambda conn: conn.execute(_GET.where(where)).first())
         return AccountRow(int(row[0]), int(row[1]), bool(row[2]), float(row[3])) if row else None
 
     async def reserve(self, key: AccountKey, limits: tuple[WindowLimit, ...] = ()) -> tuple[int, int] | None:

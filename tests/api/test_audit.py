@@ -21,8 +21,7 @@ async def _entries(services) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 async def _execute(services, statement: str) -> None:  # type: ignore[no-untyped-def]
-    async with services.store.db.engine.begin() as conn:
-        await conn.execute(sa.text(statement))
+    await services.store.db.write(lambda conn: conn.execute(sa.text(statement)))
 
 
 async def test_signature_is_audited_with_sequence_hash_and_summary(client, auth, services) -> None:

@@ -237,8 +237,8 @@ async def test_audit_page_needs_the_permission_from_both_the_wallet_and_the_user
 async def test_audit_page_names_the_first_bad_row_of_a_broken_chain(client, auth, services) -> None:
     for _ in range(3):
         await client.post("/api/transfer/sign", json=TRANSFER, headers=await auth("alice"))
-    async with services.store.db.engine.begin() as conn:
-        await conn.execute(sa.text("UPDATE audit_log SET record = replace(record, 'alice', 'mallory') WHERE id = 2"))
+    edit = sa.text("UPDATE audit_log SET record = replace(record, 'alice', 'mallory') WHERE id = 2")
+    await services.store.db.write(lambda conn: conn.execute(edit))
     await log_in(client, "alice")
     html = (await client.get("/console/audit")).text
     assert "<strong>broken at row 2</strong>" in html and "1 rows verified before it" in html

@@ -3,15 +3,16 @@
 import asyncio
 import json
 import logging
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.main import create_app
 from app.observability.logs import JsonFormatter, RedactingFilter
 from app.services import Services
+from app.store.database import Database
 from app.web.routes import health
 from tests.helpers import PASSWORDS
 
@@ -86,13 +87,15 @@ async def test_ready_answers_ready_when_the_store_answers(client) -> None:
     assert r.json() == {"status": "ready"}
 
 
-async def test_ready_answers_503_when_the_store_cannot_be_reached(client, services, monkeypatch) -> None:
-    broken = create_async_engine("sqlite+aiosqlite:////nonexistent-directory/for/sure/signer.db")
-    monkeypatch.setattr(services.store.db, "engine", broken)
+async def test_ready_answers_503_when_the_store_cannot_be_reached(client, services, monkeypatch, tmp_path) -> None:
+    folder = tmp_path / "nonexistent-directory"
+    broken = await Database.open(f"sqlite:///{folder / 'signer.db'}")
+    shutil.rmtree(folder)  # before its first read: the reader cannot open the file
+    monkeypatch.setattr(services.store, "db", broken)
     try:
         r = await client.get("/ready")
     finally:
-        await broken.dispose()
+        await broken.close()
     assert r.status_code == 503
     assert r.json() == {"code": 503, "message": "store unreachable", "detail": "store unreachable"}
     assert "nonexistent-directory" not in r.text
