@@ -164,7 +164,9 @@ async def test_a_frozen_kms_server_gives_unavailable_at_the_timeout(own_moto):
         started = time.monotonic()
         with pytest.raises(KeyBackendUnavailable, match="unavailable: "):
             await source.sign_message(b"stuck")
-        assert 0.9 < time.monotonic() - started < 2.0
+        # Not before the 1 s timeout, and nowhere near botocore's own (60 s, retried): a loaded
+        # machine (the suite runs on 2 workers) may add a second or two of scheduling.
+        assert 0.9 < time.monotonic() - started < 5.0
     finally:
         own_moto.process.send_signal(signal.SIGCONT)
         await source.aclose()
