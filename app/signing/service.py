@@ -10,6 +10,7 @@ if it cannot be written nothing is returned or sent: the audit log fails closed.
 
 import json
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -255,7 +256,14 @@ class SigningService:
                 # Limits count once: a re-signed retry is the same request. The "sending" row is
                 # written with the reservation: if it fails, nothing is sent.
                 entry = request.audit_entry("broadcast", outcome="sending")
-                result = await self._sign_locked(wallet, prepared, chain_id, limits if attempt == 0 else (), entry)
+                try:
+                    result = await self._sign_locked(wallet, prepared, chain_id, limits if attempt == 0 else (), entry)
+                except AuditUnavailable:
+                    # Beside other callers' work a reservation can outlive its failed row: re-read the
+                    # account before the next signature, so no gap reaches the chain (best effort).
+                    with suppress(Exception):
+                        await self._store.sequences.mark_stale(key)
+                    raise
                 try:
                     answer = await self.nodes.broadcast(wallet.environment, result.signed_msg)
                 except ServiceError:

@@ -115,11 +115,12 @@ async def test_unwritable_audit_log_fails_closed(client, auth, services) -> None
     await _execute(services, "DROP TABLE audit_log")
     signed = await client.post("/api/transfer/sign", json=TRANSFER, headers=headers)
     assert signed.status_code == 503 and "signed_msg" not in signed.json()
+    account = await client.get("/api/wallet/main", headers=headers)
+    assert account.json()["next_sequence"] == 0  # the sign's reservation rolled back with its audit row
     sent = await client.post("/api/transfer/broadcast", json=TRANSFER, headers=headers)
     assert sent.status_code == 503
     account = await client.get("/api/wallet/main", headers=headers)
-    # Nothing kept: the sign's reservation rolled back with its audit row, the broadcast's was given back.
-    assert account.json()["next_sequence"] == 0
+    assert account.json()["next_sequence"] is None  # nothing sent; re-read from the node before the next one
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
