@@ -214,43 +214,31 @@ class Ledger:
         }
 
 
-def create_same_work_app(config: RefConfig, db_path: Path) -> FastAPI:
-    """The sign's work in plain code; sync routes (blocking sqlite3) run in FastAPI's thread pool."""
-    app = FastAPI(title="bench same-work")
+def create_same_work_app(config: RefConfig, db_path: Path, *, on_event_loop: bool = False) -> FastAPI:
+    """The sign's work in plain code, the blocking sqlite3 call in FastAPI's thread pool (sync routes)
+    or, on_event_loop, on the event loop itself (async routes)."""
+    app = FastAPI(title="bench same-work-loop" if on_event_loop else "bench same-work")
     User = Annotated[str, Depends(token_checker(config))]
     ledger = Ledger(db_path, list(config.keys))
     add_login(app, config)
 
-    @app.post("/api/transfer/sign")
-    def sign_transfer(body: TransferRequest, user: User) -> dict[str, Any]:
+    def sign(body: TransferRequest | OrderRequest, user: str) -> dict[str, Any]:
         key = check_wallet(config, body.wallet_name)
         return ledger.sign(user=user, wallet=body.wallet_name, key=key, msg=body.msg)
 
-    @app.post("/api/order/sign")
-    def sign_order(body: OrderRequest, user: User) -> dict[str, Any]:
-        key = check_wallet(config, body.wallet_name)
-        return ledger.sign(user=user, wallet=body.wallet_name, key=key, msg=body.msg)
+    for path, model in (("/api/transfer/sign", TransferRequest), ("/api/order/sign", OrderRequest)):
+        if on_event_loop:
 
-    return app
+            async def on_loop(body: model, user: User) -> dict[str, Any]:  # type: ignore[valid-type]
+                return sign(body, user)
 
+            app.post(path)(on_loop)
+        else:
 
-def create_same_work_loop_app(config: RefConfig, db_path: Path) -> FastAPI:
-    """The sign's work in plain code; async routes run the blocking sqlite3 call on the event loop."""
-    app = FastAPI(title="bench same-work-loop")
-    User = Annotated[str, Depends(token_checker(config))]
-    ledger = Ledger(db_path, list(config.keys))
-    add_login(app, config)
+            def in_thread_pool(body: model, user: User) -> dict[str, Any]:  # type: ignore[valid-type]
+                return sign(body, user)
 
-    @app.post("/api/transfer/sign")
-    async def sign_transfer(body: TransferRequest, user: User) -> dict[str, Any]:
-        key = check_wallet(config, body.wallet_name)
-        return ledger.sign(user=user, wallet=body.wallet_name, key=key, msg=body.msg)
-
-    @app.post("/api/order/sign")
-    async def sign_order(body: OrderRequest, user: User) -> dict[str, Any]:
-        key = check_wallet(config, body.wallet_name)
-        return ledger.sign(user=user, wallet=body.wallet_name, key=key, msg=body.msg)
-
+            app.post(path)(in_thread_pool)
     return app
 
 
@@ -267,8 +255,7 @@ def main(argv: list[str] | None = None) -> None:
         app = create_bare_app(config)
     else:
         db = args.db or Path(tempfile.mkdtemp(prefix=f"bench-{args.kind}-")) / f"{args.kind}.db"
-        create = create_same_work_app if args.kind == "same-work" else create_same_work_loop_app
-        app = create(config, db)
+        app = create_same_work_app(config, db, on_event_loop=args.kind == "same-work-loop")
     # The service's uvicorn settings (app/__main__.py), so only the app differs.
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False, server_header=False)
 

@@ -1,13 +1,12 @@
-"""Dependencies of the routes: the app's services, the authenticated user, the client address, and authorized_body.
+"""Dependencies of the routes: the app's services, the authenticated user, the client address, and authorized_request.
 
 Who may call a route is declared in its signature (`CurrentUser`: 401 before anything else is
-read); a sign or broadcast route then calls `authorized_body`, which authorizes the user on the
+read); a sign or broadcast route then calls `authorized_request`, which authorizes the user on the
 body's wallet (404 unknown or not visible, 403 permission or ip_whitelist) and audits a denial.
 """
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
@@ -114,18 +113,9 @@ async def authorize(
         raise
 
 
-@dataclass(frozen=True, slots=True)
-class Authorized:
-    """A sign or broadcast body whose wallet the caller may use for this message type."""
-
-    request: SignRequest
-    body: BaseModel
-    services: Services
-
-
-async def authorized_body(
+async def authorized_request(
     message: MessageType, verb: str, body: Any, user: User, request: Request, idempotency_key: str | None
-) -> Authorized:
+) -> SignRequest:
     """The sign request of body, if user may use its wallet for message's permission; a denial is audited."""
     services: Services = request.app.state.services
     msg: SignableMsg = body.msg
@@ -138,7 +128,7 @@ async def authorized_body(
     wallet = await authorize(
         services, user, request, wallet_name=body.wallet_name, permission=message.permission, entry=entry
     )
-    return Authorized(SignRequest(actor, wallet, message, msg, idempotency_key), body, services)
+    return SignRequest(actor, wallet, message, msg, idempotency_key)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from app.signing.approvals import ApprovalView
 from app.signing.idempotency import Replay
 from app.signing.table import MESSAGE_TYPES, MessageType
-from app.web.deps import CurrentUser, IdempotencyKey, authorized_body, with_body_model
+from app.signing.txs import SignResult
+from app.web.deps import CurrentUser, IdempotencyKey, authorized_request, with_body_model
 from app.web.jsonbody import DecimalJSONRoute
 from app.web.openapi import body_example, errors, schema_ref
 from app.web.routes.approvals import ApprovalResponse
@@ -26,9 +27,11 @@ _SIGN_ERRORS = {**_PENDING, **errors(401, 403, 404, 409, 422, 502, 503, 504)}
 _BROADCAST_ERRORS = {**_PENDING, **errors(400, 401, 403, 404, 409, 422, 502, 503, 504)}
 
 
-def replayed(replay: Replay) -> JSONResponse:
-    """The stored answer of an Idempotency-Key's first request, marked as a replay."""
-    return JSONResponse(replay.body, replay.status_code, headers={"Idempotent-Replayed": "true"})
+def not_done_here(result: Replay | ApprovalView) -> JSONResponse:
+    """An Idempotency-Key's stored first answer (marked as a replay), or 202 for a request awaiting its quorum."""
+    if isinstance(result, Replay):
+        return JSONResponse(result.body, result.status_code, headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(result.to_json(), 202)
 
 
 def _add_routes(router: APIRouter, message: MessageType, prefix: str) -> None:
@@ -40,24 +43,19 @@ def _add_routes(router: APIRouter, message: MessageType, prefix: str) -> None:
     # The route itself reads the body and authorizes its wallet: no dependency of its own but the
     # user (each nested dependency costs ~25 us of FastAPI's solving on every sign, issue #14).
     async def sign(body: Any, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None) -> Any:
-        authorized = await authorized_body(message, "sign", body, user, request, idempotency_key)
-        result = await authorized.services.signing.sign(authorized.request)
-        if isinstance(result, Replay):
-            return replayed(result)
-        if isinstance(result, ApprovalView):
-            return JSONResponse(result.to_json(), 202)
-        # SignResponse documents this body; a Response is sent as it is, without FastAPI
-        # validating and serializing it again through the model (~40 us a sign, issue #14).
-        return JSONResponse(result.to_json())
+        signing = request.app.state.services.signing
+        result = await signing.sign(await authorized_request(message, "sign", body, user, request, idempotency_key))
+        if isinstance(result, SignResult):
+            # SignResponse documents this body; a Response is sent as it is, without FastAPI
+            # validating and serializing it again through the model (~40 us a sign, issue #14).
+            return JSONResponse(result.to_json())
+        return not_done_here(result)
 
     async def broadcast(body: Any, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None) -> Any:
-        authorized = await authorized_body(message, "broadcast", body, user, request, idempotency_key)
-        result = await authorized.services.signing.broadcast(authorized.request)
-        if isinstance(result, Replay):
-            return replayed(result)
-        if isinstance(result, ApprovalView):
-            return JSONResponse(result.to_json(), 202)
-        return result
+        signing = request.app.state.services.signing
+        sign_request = await authorized_request(message, "broadcast", body, user, request, idempotency_key)
+        result = await signing.broadcast(sign_request)
+        return not_done_here(result) if isinstance(result, Replay | ApprovalView) else result
 
     with_body_model(sign, body_model)
     with_body_model(broadcast, body_model)
