@@ -5,8 +5,6 @@ public name is re-exported here, so `from app.chain.messages import X` works for
 Amino names, field order and rules are the chain's own: each module cites its source file.
 """
 
-from collections.abc import Callable
-
 from app.chain.errors import DecodeError
 from app.chain.messages.account import TRANSFER_MEMO_CHECKER_FLAG, UINT64_MAX, SetAccountFlags
 from app.chain.messages.bank import InOut, Send, coin_totals
@@ -37,6 +35,7 @@ from app.chain.messages.dex import (
     NewOrder,
 )
 from app.chain.messages.gov import VOTE_OPTIONS, Vote
+from app.chain.messages.spec import Declared, Shape, group_by_sign_shape, sign_shape
 from app.chain.messages.stake import (
     BSC_SIDE_CHAIN_ID,
     SideChainDelegate,
@@ -56,7 +55,7 @@ from app.chain.messages.swap import (
 from app.chain.messages.timelock import MIN_LOCK_SECONDS, TimeLock, TimeRelock, TimeUnlock
 from app.chain.messages.tokens import Burn, Issue, Mint, TokenFreeze, TokenUnfreeze
 
-MESSAGE_TYPES: tuple[type, ...] = (
+MESSAGE_TYPES: tuple[type[Declared], ...] = (
     NewOrder,
     CancelOrder,
     Send,
@@ -79,15 +78,23 @@ MESSAGE_TYPES: tuple[type, ...] = (
     SideChainUndelegate,
     SetAccountFlags,
 )
-_DECODERS: dict[bytes, Callable[[bytes, str], Msg]] = {cls.TYPE_PREFIX: cls.decode for cls in MESSAGE_TYPES}  # type: ignore[attr-defined]
 
 
 def decode_msg(data: bytes, hrp: str) -> Msg:
     """Rebuild a message from its amino bytes (type prefix included)."""
-    decoder = _DECODERS.get(data[:4])
-    if decoder is None:
-        raise DecodeError(f"unknown message type prefix {data[:4].hex().upper()}")
-    return decoder(data[4:], hrp)
+    for cls in MESSAGE_TYPES:
+        if getattr(cls, "TYPE_PREFIX", None) == data[:4]:
+            return cls.decode(data[4:], hrp)  # type: ignore[return-value]
+    raise DecodeError(f"unknown message type prefix {data[:4].hex().upper()}")
+
+
+def sign_classes() -> list[frozenset[type[Declared]]]:
+    """MESSAGE_TYPES partitioned into classes whose sign bytes can be identical (equal sign_shape).
+
+    The amino type prefix is not signed, so a signature over one member's sign bytes is also valid
+    for every other member of its class with the same field values.
+    """
+    return group_by_sign_shape(MESSAGE_TYPES)
 
 
 def signers(msg: Msg) -> list[str]:
@@ -122,6 +129,7 @@ __all__ = [
     "CancelOrder",
     "ClaimHTLT",
     "Coin",
+    "Declared",
     "DepositHTLT",
     "InOut",
     "Issue",
@@ -131,6 +139,7 @@ __all__ = [
     "RefundHTLT",
     "Send",
     "SetAccountFlags",
+    "Shape",
     "SideChainDelegate",
     "SideChainRedelegate",
     "SideChainUndelegate",
@@ -150,6 +159,8 @@ __all__ = [
     "decode_msg",
     "encode_msg",
     "random_number_hash",
+    "sign_classes",
+    "sign_shape",
     "signers",
     "sorted_coins",
     "swap_id",

@@ -2,46 +2,23 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from app.chain.address import decode_address
-from app.chain.amino import bytes_field, many_bytes, one_bytes
 from app.chain.amounts import INT64_MAX
 from app.chain.codes import AbciCode
 from app.chain.errors import InvalidInput
-from app.chain.messages.base import (
-    Coin,
-    address_of,
-    check_account,
-    check_coins,
-    decode_coins,
-    message_fields,
-    rule,
-    sorted_coins,
-)
+from app.chain.messages.base import ACCOUNT, Coin, check_account, check_coins, rule, sorted_coins
+from app.chain.messages.spec import Declared, Repeated, Tag
 
 MAX_OUTPUTS = 1000  # ours, not the chain's: a bound on what one request may ask the service to sign
 
 
 @dataclass(frozen=True, slots=True)
-class InOut:
-    """One side of a Send: an address and the coins it gives or receives."""
+class InOut(Declared):
+    """One side of a Send: an address and the coins it gives or receives (bank.Input/Output)."""
 
-    address: str
-    coins: tuple[Coin, ...]
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"address": self.address, "coins": [c.sign_dict() for c in self.coins]}
-
-    def encode_fields(self) -> bytes:
-        return bytes_field(1, decode_address(self.address)) + b"".join(
-            bytes_field(2, c.encode_fields()) for c in self.coins
-        )
-
-    @classmethod
-    def decode(cls, data: bytes, hrp: str) -> Self:
-        fields = message_fields(data, {1: bytes, 2: bytes})
-        return cls(address=address_of(one_bytes(fields, 1), hrp), coins=decode_coins(many_bytes(fields, 2)))
+    address: Annotated[str, Tag(1, ACCOUNT)]
+    coins: Annotated[tuple[Coin, ...], Tag(2, Repeated(Coin))]
 
 
 def coin_totals(sides: Iterable[InOut]) -> dict[str, int]:
@@ -54,12 +31,12 @@ def coin_totals(sides: Iterable[InOut]) -> dict[str, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class Send:
+class Send(Declared):
     """Transfer coins from inputs to outputs; the service signs one input (its own wallet)."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("2A2C87FA")
-    inputs: tuple[InOut, ...]
-    outputs: tuple[InOut, ...]
+    inputs: Annotated[tuple[InOut, ...], Tag(1, Repeated(InOut))]
+    outputs: Annotated[tuple[InOut, ...], Tag(2, Repeated(InOut))]
 
     @classmethod
     def simple(cls, *, sender: str, to: str, coins: list[Coin]) -> "Send":
@@ -85,17 +62,6 @@ class Send:
         total_coins = tuple(Coin(denom, totals[denom]) for denom in sorted(totals))
         return cls(inputs=(InOut(sender, total_coins),), outputs=sides)
 
-    def sign_dict(self) -> dict[str, Any]:
-        return {
-            "inputs": [i.sign_dict() for i in self.inputs],
-            "outputs": [o.sign_dict() for o in self.outputs],
-        }
-
-    def encode_fields(self) -> bytes:
-        return b"".join(bytes_field(1, i.encode_fields()) for i in self.inputs) + b"".join(
-            bytes_field(2, o.encode_fields()) for o in self.outputs
-        )
-
     def signers(self) -> list[str]:
         return [i.address for i in self.inputs]
 
@@ -109,11 +75,3 @@ class Send:
         totals = coin_totals(self.inputs)
         rule(totals != coin_totals(self.outputs), AbciCode.INVALID_COINS, "inputs and outputs don't match")
         rule(any(t > INT64_MAX for t in totals.values()), AbciCode.INVALID_COINS, "coin total does not fit int64")
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes})
-        return cls(
-            inputs=tuple(InOut.decode(raw, hrp) for raw in many_bytes(f, 1)),
-            outputs=tuple(InOut.decode(raw, hrp) for raw in many_bytes(f, 2)),
-        )

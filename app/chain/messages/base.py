@@ -9,13 +9,13 @@ ValidateBasic and raises RuleViolation naming the rule, and `checked(msg)` is th
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Protocol, TypeVar
 
 from app.chain.address import decode_address, encode_address
-from app.chain.amino import Fields, decode_fields, one_bytes, one_int, string_field, varint_field
 from app.chain.amounts import INT64_MAX
 from app.chain.codes import AbciCode
-from app.chain.errors import DecodeError, InvalidInput, RuleViolation
+from app.chain.errors import InvalidInput, RuleViolation
+from app.chain.messages.spec import Account, Declared, Repeated, Struct, Tag, Text, Uint
 
 NATIVE_TOKEN = "BNB"  # noqa: S105 (a symbol, not a secret)
 TOKEN_MAX_TOTAL_SUPPLY = 9_000_000_000_000_000_000  # 90 billion with 8 decimals (node common/types/token.go)
@@ -110,21 +110,16 @@ def check_non_negative(value: int, name: str, code: AbciCode = AbciCode.INVALID_
 
 
 @dataclass(frozen=True, slots=True)
-class Coin:
-    """An amount of one token, in units of 1e-8."""
+class Coin(Declared):
+    """An amount of one token, in units of 1e-8 (sdk.Coin: 1 denom, 2 amount)."""
 
-    denom: str
-    amount: int
+    denom: Annotated[str, Tag(1, Text())]
+    amount: Annotated[int, Tag(2, Uint())]
 
-    def sign_dict(self) -> dict[str, Any]:
-        return {"amount": self.amount, "denom": self.denom}
 
-    def amino_json(self) -> dict[str, Any]:
-        """The coin as go-amino's JSON writes it (the staking messages): int64 as a string."""
-        return {"amount": str(self.amount), "denom": self.denom}
-
-    def encode_fields(self) -> bytes:
-        return string_field(1, self.denom) + varint_field(2, self.amount)
+COIN = Struct(Coin)
+COINS = Repeated(Coin, null_when_empty=True)  # sdk.Coins: Go's json.Marshal writes no coins as null
+ACCOUNT = Account()
 
 
 def check_coin(coin: Coin, *, positive: bool = True) -> None:
@@ -154,43 +149,3 @@ def sorted_coins(coins: Iterable[Coin]) -> tuple[Coin, ...]:
     if len({c.denom for c in ordered}) != len(ordered):
         raise InvalidInput("each denom may appear only once in a list of coins")
     return ordered
-
-
-def coins_json(coins: tuple[Coin, ...]) -> list[dict[str, Any]] | None:
-    """sdk.Coins as Go's json.Marshal writes them: an empty (nil) list is null."""
-    return [c.sign_dict() for c in coins] if coins else None
-
-
-# ---- decoding helpers (the devnet rebuilds what was signed) ----
-
-
-def text(raw: bytes) -> str:
-    """A UTF-8 string field."""
-    try:
-        return raw.decode()
-    except UnicodeDecodeError:
-        raise DecodeError("string field is not UTF-8") from None
-
-
-def address_of(raw: bytes, hrp: str) -> str:
-    """A 20-byte address field as bech32 under hrp."""
-    try:
-        return encode_address(hrp, raw)
-    except InvalidInput:
-        raise DecodeError("address field is not 20 bytes") from None
-
-
-def decode_coin(raw: bytes) -> Coin:
-    """A Coin struct field."""
-    fields = decode_fields(raw, {1: bytes, 2: int})
-    return Coin(denom=text(one_bytes(fields, 1)), amount=one_int(fields, 2))
-
-
-def decode_coins(raws: list[bytes]) -> tuple[Coin, ...]:
-    """A repeated Coin field."""
-    return tuple(decode_coin(raw) for raw in raws)
-
-
-def message_fields(body: bytes, schema: dict[int, type]) -> Fields:
-    """decode_fields, re-exported for the message modules."""
-    return decode_fields(body, schema)

@@ -6,21 +6,13 @@ types/address.go (SmartChainAddress) and types/hex.go (HexAddress: EIP-55 checks
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from app.chain.address import decode_address
-from app.chain.amino import bytes_field, one_bytes, one_int, varint_field
+from app.chain.amino import Fields, bytes_field, one_bytes
 from app.chain.codes import AbciCode
 from app.chain.errors import DecodeError, InvalidInput, RuleViolation
-from app.chain.messages.base import (
-    Coin,
-    address_of,
-    check_account,
-    check_coin,
-    decode_coin,
-    message_fields,
-    rule,
-)
+from app.chain.messages.base import ACCOUNT, COIN, Coin, check_account, check_coin, rule
+from app.chain.messages.spec import Declared, Shape, Tag, Uint
 
 BSC_ADDRESS_LENGTH = 20
 MIN_EXPIRE_SECONDS = 60  # the handler wants expire_time more than this after the block time
@@ -63,30 +55,36 @@ def bsc_address_bytes(address: str) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class TransferOut:
+class BscAddress:
+    """A 0x address: 20 bytes in amino, the EIP-55 form in JSON (the node's SmartChainAddress)."""
+
+    wire: ClassVar[type[bytes]] = bytes
+
+    def to_json(self, value: str, *, amino: bool) -> str:
+        return checksum_address(bsc_address_bytes(value))
+
+    def encode(self, tag: int, value: str) -> bytes:
+        return bytes_field(tag, bsc_address_bytes(value))
+
+    def decode(self, fields: Fields, tag: int, hrp: str) -> str:
+        raw = one_bytes(fields, tag) or bytes(BSC_ADDRESS_LENGTH)  # an absent field is the zero address
+        if len(raw) != BSC_ADDRESS_LENGTH:
+            raise DecodeError(f"field {tag} is not a 20-byte address")
+        return checksum_address(raw)
+
+    def shape(self, *, amino: bool) -> Shape:
+        return "string"
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOut(Declared):
     """Move coins from this chain to `to` on BNB Smart Chain; refunded if not relayed by expire_time."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("800819C0")
-    from_: str
-    to: str  # checksummed 0x address (bsc_address)
-    amount: Coin
-    expire_time: int
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {
-            "amount": self.amount.sign_dict(),
-            "expire_time": self.expire_time,
-            "from": self.from_,
-            "to": checksum_address(bsc_address_bytes(self.to)),
-        }
-
-    def encode_fields(self) -> bytes:
-        return (
-            bytes_field(1, decode_address(self.from_))
-            + bytes_field(2, bsc_address_bytes(self.to))
-            + bytes_field(3, self.amount.encode_fields())
-            + varint_field(4, self.expire_time)
-        )
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    to: Annotated[str, Tag(2, BscAddress())]  # checksummed 0x address (bsc_address)
+    amount: Annotated[Coin, Tag(3, COIN)]
+    expire_time: Annotated[int, Tag(4, Uint())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -100,16 +98,3 @@ class TransferOut:
         rule(int(canonical, 16) == 0, AbciCode.BRIDGE_INVALID_CONTRACT_ADDRESS, "to address should not be empty")
         check_coin(self.amount)
         rule(self.expire_time <= 0, AbciCode.BRIDGE_INVALID_EXPIRE_TIME, "expire time should be larger than 0")
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes, 4: int})
-        to = one_bytes(f, 2) or bytes(BSC_ADDRESS_LENGTH)  # an absent field is the zero address
-        if len(to) != BSC_ADDRESS_LENGTH:
-            raise DecodeError("to is not 20 bytes")
-        return cls(
-            from_=address_of(one_bytes(f, 1), hrp),
-            to=checksum_address(to),
-            amount=decode_coin(one_bytes(f, 3)),
-            expire_time=one_int(f, 4),
-        )

@@ -2,12 +2,11 @@
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from app.chain.address import decode_address
-from app.chain.amino import bytes_field, one_bytes, one_int, string_field, varint_field
 from app.chain.codes import AbciCode
-from app.chain.messages.base import PAIR_RE, address_of, check_account, message_fields, rule, text
+from app.chain.messages.base import ACCOUNT, PAIR_RE, check_account, rule
+from app.chain.messages.spec import Declared, Tag, Text, Uint
 
 SIDE_BUY, SIDE_SELL = 1, 2
 ORDER_TYPE_LIMIT = 2
@@ -16,44 +15,18 @@ ORDER_ID_RE = re.compile(r"^[0-9A-F]{40}-[1-9][0-9]{0,18}$")  # the sequence par
 
 
 @dataclass(frozen=True, slots=True)
-class NewOrder:
+class NewOrder(Declared):
     """Place a limit order (type 2) on a pair."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("CE6DC043")
-    sender: str
-    id: str
-    symbol: str
-    side: int
-    price: int
-    quantity: int
-    timeinforce: int
-    ordertype: int = ORDER_TYPE_LIMIT
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "ordertype": self.ordertype,
-            "price": self.price,
-            "quantity": self.quantity,
-            "sender": self.sender,
-            "side": self.side,
-            "symbol": self.symbol,
-            "timeinforce": self.timeinforce,
-        }
-
-    def encode_fields(self) -> bytes:
-        return b"".join(
-            (
-                bytes_field(1, decode_address(self.sender)),
-                string_field(2, self.id),
-                string_field(3, self.symbol),
-                varint_field(4, self.ordertype),
-                varint_field(5, self.side),
-                varint_field(6, self.price),
-                varint_field(7, self.quantity),
-                varint_field(8, self.timeinforce),
-            )
-        )
+    sender: Annotated[str, Tag(1, ACCOUNT)]
+    id: Annotated[str, Tag(2, Text())]
+    symbol: Annotated[str, Tag(3, Text())]
+    side: Annotated[int, Tag(5, Uint())]
+    price: Annotated[int, Tag(6, Uint())]
+    quantity: Annotated[int, Tag(7, Uint())]
+    timeinforce: Annotated[int, Tag(8, Uint())]
+    ordertype: Annotated[int, Tag(4, Uint())] = ORDER_TYPE_LIMIT
 
     def signers(self) -> list[str]:
         return [self.sender]
@@ -69,35 +42,15 @@ class NewOrder:
         rule(self.price <= 0, bad, "price must be positive")
         rule(self.quantity <= 0, bad, "quantity must be positive")
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes, 4: int, 5: int, 6: int, 7: int, 8: int})
-        return cls(
-            sender=address_of(one_bytes(f, 1), hrp),
-            id=text(one_bytes(f, 2)),
-            symbol=text(one_bytes(f, 3)),
-            ordertype=one_int(f, 4),
-            side=one_int(f, 5),
-            price=one_int(f, 6),
-            quantity=one_int(f, 7),
-            timeinforce=one_int(f, 8),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class CancelOrder:
+class CancelOrder(Declared):
     """Cancel an open order by its id (refid)."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("166E681B")
-    sender: str
-    symbol: str
-    refid: str
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"refid": self.refid, "sender": self.sender, "symbol": self.symbol}
-
-    def encode_fields(self) -> bytes:
-        return bytes_field(1, decode_address(self.sender)) + string_field(2, self.symbol) + string_field(3, self.refid)
+    sender: Annotated[str, Tag(1, ACCOUNT)]
+    symbol: Annotated[str, Tag(2, Text())]
+    refid: Annotated[str, Tag(3, Text())]
 
     def signers(self) -> list[str]:
         return [self.sender]
@@ -107,12 +60,3 @@ class CancelOrder:
         bad = AbciCode.INVALID_ORDER_PARAM
         rule(not PAIR_RE.fullmatch(self.symbol), bad, "symbol must be a trading pair such as ANN-457_BNB")
         rule(not ORDER_ID_RE.fullmatch(self.refid), bad, "refid must be an order id such as HEXADDR-12")
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes})
-        return cls(
-            sender=address_of(one_bytes(f, 1), hrp),
-            symbol=text(one_bytes(f, 2)),
-            refid=text(one_bytes(f, 3)),
-        )

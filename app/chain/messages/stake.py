@@ -6,23 +6,11 @@ as {"type": <amino name>, "value": {...}} and int64 amounts are JSON strings.
 """
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from app.chain.address import decode_address
-from app.chain.amino import bytes_field, one_bytes, string_field
 from app.chain.codes import AbciCode
-from app.chain.messages.base import (
-    VALIDATOR_HRP,
-    Coin,
-    address_of,
-    check_account,
-    check_coin,
-    check_validator,
-    decode_coin,
-    message_fields,
-    rule,
-    text,
-)
+from app.chain.messages.base import ACCOUNT, COIN, VALIDATOR_HRP, Coin, check_account, check_coin, check_validator, rule
+from app.chain.messages.spec import Account, Declared, SignJson, Tag, Text
 
 BSC_SIDE_CHAIN_ID = "bsc"  # mainnet's BNB Smart Chain; testnet's is "chapel"
 MAX_SIDE_CHAIN_ID_BYTES = 20
@@ -36,39 +24,20 @@ def _check_side_chain(side_chain_id: str) -> None:
     )
 
 
-def _typed(name: str, value: dict[str, Any]) -> dict[str, Any]:
-    return {"type": name, "value": value}
+VALIDATOR = Account(hrp=VALIDATOR_HRP)  # decoded as bva1..., whatever the tx's hrp
 
 
 @dataclass(frozen=True, slots=True)
-class SideChainDelegate:
+class SideChainDelegate(Declared):
     """Delegate BNB to a validator of a side chain (BSC)."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("E3A07FD2")
     AMINO_NAME: ClassVar[str] = "cosmos-sdk/MsgSideChainDelegate"
-    delegator_addr: str
-    validator_addr: str  # bva1...
-    delegation: Coin
-    side_chain_id: str = BSC_SIDE_CHAIN_ID
-
-    def sign_dict(self) -> dict[str, Any]:
-        return _typed(
-            self.AMINO_NAME,
-            {
-                "delegation": self.delegation.amino_json(),
-                "delegator_addr": self.delegator_addr,
-                "side_chain_id": self.side_chain_id,
-                "validator_addr": self.validator_addr,
-            },
-        )
-
-    def encode_fields(self) -> bytes:
-        return (
-            bytes_field(1, decode_address(self.delegator_addr))
-            + bytes_field(2, decode_address(self.validator_addr))
-            + bytes_field(3, self.delegation.encode_fields())
-            + string_field(4, self.side_chain_id)
-        )
+    SIGN_JSON: ClassVar[SignJson] = SignJson.AMINO_TYPED
+    delegator_addr: Annotated[str, Tag(1, ACCOUNT)]
+    validator_addr: Annotated[str, Tag(2, VALIDATOR)]  # bva1...
+    delegation: Annotated[Coin, Tag(3, COIN)]
+    side_chain_id: Annotated[str, Tag(4, Text())] = BSC_SIDE_CHAIN_ID
 
     def signers(self) -> list[str]:
         return [self.delegator_addr]
@@ -79,49 +48,19 @@ class SideChainDelegate:
         _check_side_chain(self.side_chain_id)
         check_coin(self.delegation)
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes, 4: bytes})
-        return cls(
-            delegator_addr=address_of(one_bytes(f, 1), hrp),
-            validator_addr=address_of(one_bytes(f, 2), VALIDATOR_HRP),
-            delegation=decode_coin(one_bytes(f, 3)),
-            side_chain_id=text(one_bytes(f, 4)),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class SideChainRedelegate:
+class SideChainRedelegate(Declared):
     """Move a delegation from one side-chain validator to another."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("E3CED364")
     AMINO_NAME: ClassVar[str] = "cosmos-sdk/MsgSideChainRedelegate"
-    delegator_addr: str
-    validator_src_addr: str
-    validator_dst_addr: str
-    amount: Coin
-    side_chain_id: str = BSC_SIDE_CHAIN_ID
-
-    def sign_dict(self) -> dict[str, Any]:
-        return _typed(
-            self.AMINO_NAME,
-            {
-                "amount": self.amount.amino_json(),
-                "delegator_addr": self.delegator_addr,
-                "side_chain_id": self.side_chain_id,
-                "validator_dst_addr": self.validator_dst_addr,
-                "validator_src_addr": self.validator_src_addr,
-            },
-        )
-
-    def encode_fields(self) -> bytes:
-        return (
-            bytes_field(1, decode_address(self.delegator_addr))
-            + bytes_field(2, decode_address(self.validator_src_addr))
-            + bytes_field(3, decode_address(self.validator_dst_addr))
-            + bytes_field(4, self.amount.encode_fields())
-            + string_field(5, self.side_chain_id)
-        )
+    SIGN_JSON: ClassVar[SignJson] = SignJson.AMINO_TYPED
+    delegator_addr: Annotated[str, Tag(1, ACCOUNT)]
+    validator_src_addr: Annotated[str, Tag(2, VALIDATOR)]
+    validator_dst_addr: Annotated[str, Tag(3, VALIDATOR)]
+    amount: Annotated[Coin, Tag(4, COIN)]
+    side_chain_id: Annotated[str, Tag(5, Text())] = BSC_SIDE_CHAIN_ID
 
     def signers(self) -> list[str]:
         return [self.delegator_addr]
@@ -138,47 +77,18 @@ class SideChainRedelegate:
         _check_side_chain(self.side_chain_id)
         check_coin(self.amount)
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes, 4: bytes, 5: bytes})
-        return cls(
-            delegator_addr=address_of(one_bytes(f, 1), hrp),
-            validator_src_addr=address_of(one_bytes(f, 2), VALIDATOR_HRP),
-            validator_dst_addr=address_of(one_bytes(f, 3), VALIDATOR_HRP),
-            amount=decode_coin(one_bytes(f, 4)),
-            side_chain_id=text(one_bytes(f, 5)),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class SideChainUndelegate:
+class SideChainUndelegate(Declared):
     """Withdraw a delegation; the coins come back after the unbonding period."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("514F7E0E")
     AMINO_NAME: ClassVar[str] = "cosmos-sdk/MsgSideChainUndelegate"
-    delegator_addr: str
-    validator_addr: str
-    amount: Coin
-    side_chain_id: str = BSC_SIDE_CHAIN_ID
-
-    def sign_dict(self) -> dict[str, Any]:
-        return _typed(
-            self.AMINO_NAME,
-            {
-                "amount": self.amount.amino_json(),
-                "delegator_addr": self.delegator_addr,
-                "side_chain_id": self.side_chain_id,
-                "validator_addr": self.validator_addr,
-            },
-        )
-
-    def encode_fields(self) -> bytes:
-        return (
-            bytes_field(1, decode_address(self.delegator_addr))
-            + bytes_field(2, decode_address(self.validator_addr))
-            + bytes_field(3, self.amount.encode_fields())
-            + string_field(4, self.side_chain_id)
-        )
+    SIGN_JSON: ClassVar[SignJson] = SignJson.AMINO_TYPED
+    delegator_addr: Annotated[str, Tag(1, ACCOUNT)]
+    validator_addr: Annotated[str, Tag(2, VALIDATOR)]
+    amount: Annotated[Coin, Tag(3, COIN)]
+    side_chain_id: Annotated[str, Tag(4, Text())] = BSC_SIDE_CHAIN_ID
 
     def signers(self) -> list[str]:
         return [self.delegator_addr]
@@ -189,13 +99,3 @@ class SideChainUndelegate:
         rule(self.amount.amount <= 0, AbciCode.STAKE_INVALID_DELEGATION, "undelegation amount must be positive")
         _check_side_chain(self.side_chain_id)
         check_coin(self.amount)
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes, 4: bytes})
-        return cls(
-            delegator_addr=address_of(one_bytes(f, 1), hrp),
-            validator_addr=address_of(one_bytes(f, 2), VALIDATOR_HRP),
-            amount=decode_coin(one_bytes(f, 3)),
-            side_chain_id=text(one_bytes(f, 4)),
-        )

@@ -5,32 +5,12 @@ Rules from bnb-chain/node plugins/tokens/swap/msg.go; ids and hashes from its ut
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
 from app.chain.address import decode_address
-from app.chain.amino import (
-    bool_field,
-    bytes_field,
-    many_bytes,
-    one_bool,
-    one_bytes,
-    one_int,
-    string_field,
-    varint_field,
-)
 from app.chain.codes import AbciCode
-from app.chain.messages.base import (
-    Coin,
-    address_of,
-    check_account,
-    check_coins,
-    check_non_negative,
-    coins_json,
-    decode_coins,
-    message_fields,
-    rule,
-    text,
-)
+from app.chain.messages.base import ACCOUNT, COINS, Coin, check_account, check_coins, check_non_negative, rule
+from app.chain.messages.spec import Bool, Declared, Hex, Tag, Text, Uint
 
 RANDOM_NUMBER_HASH_LENGTH = RANDOM_NUMBER_LENGTH = SWAP_ID_LENGTH = 32
 MAX_OTHER_CHAIN_ADDR_LENGTH = MAX_EXPECTED_INCOME_LENGTH = 64
@@ -54,50 +34,20 @@ def _check_length(value: bytes, length: int, name: str, code: AbciCode) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class HTLT:
+class HTLT(Declared):
     """Lock coins for `to` behind a hash lock that expires height_span blocks later."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("B33F9A24")
-    from_: str
-    to: str
-    random_number_hash: bytes
-    timestamp: int
-    amount: tuple[Coin, ...]
-    height_span: int
-    expected_income: str = ""
-    recipient_other_chain: str = ""
-    sender_other_chain: str = ""
-    cross_chain: bool = False
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {
-            "amount": coins_json(self.amount),
-            "cross_chain": self.cross_chain,
-            "expected_income": self.expected_income,
-            "from": self.from_,
-            "height_span": self.height_span,
-            "random_number_hash": self.random_number_hash.hex(),
-            "recipient_other_chain": self.recipient_other_chain,
-            "sender_other_chain": self.sender_other_chain,
-            "timestamp": self.timestamp,
-            "to": self.to,
-        }
-
-    def encode_fields(self) -> bytes:
-        return b"".join(
-            (
-                bytes_field(1, decode_address(self.from_)),
-                bytes_field(2, decode_address(self.to)),
-                string_field(3, self.recipient_other_chain),
-                string_field(4, self.sender_other_chain),
-                bytes_field(5, self.random_number_hash),
-                varint_field(6, self.timestamp),
-                b"".join(bytes_field(7, c.encode_fields()) for c in self.amount),
-                string_field(8, self.expected_income),
-                varint_field(9, self.height_span),
-                bool_field(10, self.cross_chain),
-            )
-        )
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    to: Annotated[str, Tag(2, ACCOUNT)]
+    random_number_hash: Annotated[bytes, Tag(5, Hex())]
+    timestamp: Annotated[int, Tag(6, Uint())]
+    amount: Annotated[tuple[Coin, ...], Tag(7, COINS)]
+    height_span: Annotated[int, Tag(9, Uint())]
+    expected_income: Annotated[str, Tag(8, Text())] = ""
+    recipient_other_chain: Annotated[str, Tag(3, Text())] = ""
+    sender_other_chain: Annotated[str, Tag(4, Text())] = ""
+    cross_chain: Annotated[bool, Tag(10, Bool())] = False
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -147,42 +97,15 @@ class HTLT:
                 f"The length of {name} address on other chain should be less than {MAX_OTHER_CHAIN_ADDR_LENGTH}",
             )
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        schema = {1: bytes, 2: bytes, 3: bytes, 4: bytes, 5: bytes, 6: int, 7: bytes, 8: bytes, 9: int, 10: int}
-        f = message_fields(body, schema)
-        return cls(
-            from_=address_of(one_bytes(f, 1), hrp),
-            to=address_of(one_bytes(f, 2), hrp),
-            recipient_other_chain=text(one_bytes(f, 3)),
-            sender_other_chain=text(one_bytes(f, 4)),
-            random_number_hash=one_bytes(f, 5),
-            timestamp=one_int(f, 6),
-            amount=decode_coins(many_bytes(f, 7)),
-            expected_income=text(one_bytes(f, 8)),
-            height_span=one_int(f, 9),
-            cross_chain=one_bool(f, 10),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class DepositHTLT:
+class DepositHTLT(Declared):
     """The recipient of a single-chain swap deposits the coins it pays in return."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("63986496")
-    from_: str
-    amount: tuple[Coin, ...]
-    swap_id: bytes
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"amount": coins_json(self.amount), "from": self.from_, "swap_id": self.swap_id.hex()}
-
-    def encode_fields(self) -> bytes:
-        return (
-            bytes_field(1, decode_address(self.from_))
-            + b"".join(bytes_field(2, c.encode_fields()) for c in self.amount)
-            + bytes_field(3, self.swap_id)
-        )
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    amount: Annotated[tuple[Coin, ...], Tag(2, COINS)]
+    swap_id: Annotated[bytes, Tag(3, Hex())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -192,34 +115,15 @@ class DepositHTLT:
         _check_length(self.swap_id, SWAP_ID_LENGTH, "swapID", AbciCode.SWAP_INVALID_SWAP_ID)
         check_coins(self.amount)
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes})
-        return cls(
-            from_=address_of(one_bytes(f, 1), hrp),
-            amount=decode_coins(many_bytes(f, 2)),
-            swap_id=one_bytes(f, 3),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class ClaimHTLT:
+class ClaimHTLT(Declared):
     """Open the hash lock with the random number: the recipient is paid (anyone may send it)."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("C1665300")
-    from_: str
-    swap_id: bytes
-    random_number: bytes
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"from": self.from_, "random_number": self.random_number.hex(), "swap_id": self.swap_id.hex()}
-
-    def encode_fields(self) -> bytes:
-        return (
-            bytes_field(1, decode_address(self.from_))
-            + bytes_field(2, self.swap_id)
-            + bytes_field(3, self.random_number)
-        )
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    swap_id: Annotated[bytes, Tag(2, Hex())]
+    random_number: Annotated[bytes, Tag(3, Hex())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -229,25 +133,14 @@ class ClaimHTLT:
         _check_length(self.swap_id, SWAP_ID_LENGTH, "swapID", AbciCode.SWAP_INVALID_SWAP_ID)
         _check_length(self.random_number, RANDOM_NUMBER_LENGTH, "random number", AbciCode.SWAP_INVALID_RANDOM_NUMBER)
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes})
-        return cls(from_=address_of(one_bytes(f, 1), hrp), swap_id=one_bytes(f, 2), random_number=one_bytes(f, 3))
-
 
 @dataclass(frozen=True, slots=True)
-class RefundHTLT:
+class RefundHTLT(Declared):
     """Return the coins of an expired swap to its creator (and depositor)."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("3454A27C")
-    from_: str
-    swap_id: bytes
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"from": self.from_, "swap_id": self.swap_id.hex()}
-
-    def encode_fields(self) -> bytes:
-        return bytes_field(1, decode_address(self.from_)) + bytes_field(2, self.swap_id)
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    swap_id: Annotated[bytes, Tag(2, Hex())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -255,8 +148,3 @@ class RefundHTLT:
     def validate(self) -> None:
         check_account(self.from_)
         _check_length(self.swap_id, SWAP_ID_LENGTH, "swapID", AbciCode.SWAP_INVALID_SWAP_ID)
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes})
-        return cls(from_=address_of(one_bytes(f, 1), hrp), swap_id=one_bytes(f, 2))

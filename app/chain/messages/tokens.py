@@ -5,23 +5,20 @@ Rules from bnb-chain/node plugins/tokens/{freeze,issue,burn}/msg.go and common/t
 
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from app.chain.address import decode_address
-from app.chain.amino import bool_field, bytes_field, one_bool, one_bytes, one_int, string_field, varint_field
 from app.chain.codes import AbciCode
 from app.chain.messages.base import (
+    ACCOUNT,
     MINI_TOKEN_MIN_AMOUNT,
     MINI_TOKEN_RE,
     NATIVE_TOKEN,
     SUFFIXED_TOKEN_RE,
     TOKEN_MAX_TOTAL_SUPPLY,
-    address_of,
     check_account,
-    message_fields,
     rule,
-    text,
 )
+from app.chain.messages.spec import Bool, Declared, Tag, Text, Uint
 
 MAX_TOKEN_NAME_BYTES = 32
 _ISSUE_SYMBOL_RE = re.compile(r"^[A-Za-z0-9]{2,8}$")  # Go's [[:alnum:]] is ASCII; the handler upper-cases it
@@ -43,25 +40,14 @@ def check_suffixed_symbol(symbol: str) -> None:
         )
 
 
-def _from_symbol_amount(body: bytes, hrp: str) -> tuple[str, str, int]:
-    f = message_fields(body, {1: bytes, 2: bytes, 3: int})
-    return address_of(one_bytes(f, 1), hrp), text(one_bytes(f, 2)), one_int(f, 3)
-
-
 @dataclass(frozen=True, slots=True)
-class TokenFreeze:
+class TokenFreeze(Declared):
     """Move an amount of a token from free to frozen."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("E774B32D")
-    from_: str
-    symbol: str
-    amount: int
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"amount": self.amount, "from": self.from_, "symbol": self.symbol}
-
-    def encode_fields(self) -> bytes:
-        return bytes_field(1, decode_address(self.from_)) + string_field(2, self.symbol) + varint_field(3, self.amount)
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    symbol: Annotated[str, Tag(2, Text())]
+    amount: Annotated[int, Tag(3, Uint())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -70,11 +56,6 @@ class TokenFreeze:
         check_account(self.from_)
         check_suffixed_symbol(self.symbol)
         rule(self.amount <= 0, AbciCode.INVALID_COINS, "amount must be positive")
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        from_, symbol, amount = _from_symbol_amount(body, hrp)
-        return cls(from_=from_, symbol=symbol, amount=amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,35 +66,15 @@ class TokenUnfreeze(TokenFreeze):
 
 
 @dataclass(frozen=True, slots=True)
-class Issue:
+class Issue(Declared):
     """Issue a new BEP2 token (tokens/IssueMsg); the chain names it SYMBOL-XXX from the tx hash."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("17EFAB80")
-    from_: str
-    name: str
-    symbol: str
-    total_supply: int
-    mintable: bool
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {
-            "from": self.from_,
-            "mintable": self.mintable,
-            "name": self.name,
-            "symbol": self.symbol,
-            "total_supply": self.total_supply,
-        }
-
-    def encode_fields(self) -> bytes:
-        return b"".join(
-            (
-                bytes_field(1, decode_address(self.from_)),
-                string_field(2, self.name),
-                string_field(3, self.symbol),
-                varint_field(4, self.total_supply),
-                bool_field(5, self.mintable),
-            )
-        )
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    name: Annotated[str, Tag(2, Text())]
+    symbol: Annotated[str, Tag(3, Text())]
+    total_supply: Annotated[int, Tag(4, Uint())]
+    mintable: Annotated[bool, Tag(5, Bool())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -138,32 +99,15 @@ class Issue:
             f"total supply should be between 1 and {TOKEN_MAX_TOTAL_SUPPLY}",
         )
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        f = message_fields(body, {1: bytes, 2: bytes, 3: bytes, 4: int, 5: int})
-        return cls(
-            from_=address_of(one_bytes(f, 1), hrp),
-            name=text(one_bytes(f, 2)),
-            symbol=text(one_bytes(f, 3)),
-            total_supply=one_int(f, 4),
-            mintable=one_bool(f, 5),
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Mint:
+class Mint(Declared):
     """Mint more of a mintable token (tokens/MintMsg); only its owner may."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("467E0829")
-    from_: str
-    symbol: str
-    amount: int
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"amount": self.amount, "from": self.from_, "symbol": self.symbol}
-
-    def encode_fields(self) -> bytes:
-        return bytes_field(1, decode_address(self.from_)) + string_field(2, self.symbol) + varint_field(3, self.amount)
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    symbol: Annotated[str, Tag(2, Text())]
+    amount: Annotated[int, Tag(3, Uint())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -185,26 +129,15 @@ class Mint:
             f"mint amount should be between 1 and {TOKEN_MAX_TOTAL_SUPPLY}",
         )
 
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        from_, symbol, amount = _from_symbol_amount(body, hrp)
-        return cls(from_=from_, symbol=symbol, amount=amount)
-
 
 @dataclass(frozen=True, slots=True)
-class Burn:
+class Burn(Declared):
     """Burn an amount of a token the sender holds (tokens/BurnMsg)."""
 
     TYPE_PREFIX: ClassVar[bytes] = bytes.fromhex("7ED2D2A0")
-    from_: str
-    symbol: str
-    amount: int
-
-    def sign_dict(self) -> dict[str, Any]:
-        return {"amount": self.amount, "from": self.from_, "symbol": self.symbol}
-
-    def encode_fields(self) -> bytes:
-        return bytes_field(1, decode_address(self.from_)) + string_field(2, self.symbol) + varint_field(3, self.amount)
+    from_: Annotated[str, Tag(1, ACCOUNT)]
+    symbol: Annotated[str, Tag(2, Text())]
+    amount: Annotated[int, Tag(3, Uint())]
 
     def signers(self) -> list[str]:
         return [self.from_]
@@ -215,8 +148,3 @@ class Burn:
             check_suffixed_symbol(self.symbol)
         # The chain answers a non-positive burn with ErrInsufficientFunds, not ErrInvalidCoins.
         rule(self.amount <= 0, AbciCode.INSUFFICIENT_FUNDS, "amount should be more than 0")
-
-    @classmethod
-    def decode(cls, body: bytes, hrp: str) -> Self:
-        from_, symbol, amount = _from_symbol_amount(body, hrp)
-        return cls(from_=from_, symbol=symbol, amount=amount)
