@@ -1,7 +1,7 @@
 """Standard transactions: canonical sign bytes, signing, amino encoding, hashing and decoding."""
 
 import hashlib
-import json
+import re
 from dataclasses import dataclass
 
 from app.chain.amino import (
@@ -23,15 +23,38 @@ STDTX_PREFIX = bytes.fromhex("F0625DEE")
 PUBKEY_PREFIX = bytes.fromhex("EB5AE987")
 MAX_MEMO_CHARS = 100
 
-# Go's json.Marshal escapes these for HTML safety; the node re-encodes the sign bytes that way,
-# so we must too (and must NOT escape "/", which ujson did and broke memo signatures).
-_GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# The node signs sdk.MustSortJSON(amino JSON): Go's json.Unmarshal then json.Marshal (bnc-cosmos-sdk
+# types/utils.go SortJSON; numbers kept exact by UseNumber since FixSignBytesOverflow). Its strings are
+# written as Go 1.19's encoding/json encodeState.string does (src/encoding/json/encode.go, escapeHTML
+# on): \" \\ \n \r \t short, every other byte below 0x20 as \u00xx (no \b \f: those came in Go 1.22),
+# < > & as \u003c \u003e \u0026, U+2028 U+2029 escaped; "/" and DEL are not (ujson's "\/" broke memos).
+_GO_SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_GO_ESCAPED = re.compile('["\\\\\x00-\x1f<>&\u2028\u2029]')
+
+
+def _go_string(text: str) -> str:
+    """A JSON string literal exactly as Go 1.19's json.Marshal writes it."""
+    return '"' + _GO_ESCAPED.sub(lambda m: _GO_SHORT.get(m[0]) or f"\\u{ord(m[0]):04x}", text) + '"'
+
+
+def _go_json(value: object) -> str:
+    """value (dict, list, str, int, bool, None) as Go's json.Marshal of the decoded tree: keys sorted, no spaces."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return _go_string(value)
+    if isinstance(value, list):
+        return "[" + ",".join(_go_json(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_go_string(k)}:{_go_json(value[k])}" for k in sorted(value)) + "}"
+    raise TypeError(f"no sign-bytes JSON for {type(value).__name__}")
 
 
 def canonical_json(value: object) -> bytes:
-    """Sorted keys, no whitespace, UTF-8, Go's HTML escapes: the bytes the node signs."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text.translate(_GO_ESCAPES).encode()
+    """Sorted keys, no whitespace, UTF-8, Go 1.19's escapes: the bytes the node signs."""
+    return _go_json(value).encode()
 
 
 def sign_bytes(

@@ -27,7 +27,7 @@ from pydantic import (
 from app.chain.amounts import INT64_MAX, UNITS_PER_COIN, from_units, to_units
 from app.chain.errors import InvalidInput
 from app.chain.messages import ORDER_ID_RE, VOTE_OPTIONS, check_pair_symbol, check_token_symbol
-from app.chain.messages.base import NATIVE_TOKEN, SUFFIXED_TOKEN_RE
+from app.chain.messages.base import NATIVE_TOKEN, NATIVE_TOKEN_DOT_B, SUFFIXED_TOKEN_RE
 from app.chain.tx import MAX_MEMO_CHARS
 from app.signing.policy import Spend
 
@@ -105,6 +105,18 @@ def _enum(name: str, mapping: dict[str, int]) -> Any:
     return parse
 
 
+def utf8_within(max_bytes: int) -> Any:
+    """An AfterValidator for a string the chain bounds with Go's len(), which counts UTF-8 bytes, not characters."""
+
+    def check(value: str) -> str:
+        # pydantic already refuses lone surrogates (no UTF-8 exists for them), so encode() cannot fail here.
+        if len(value.encode()) > max_bytes:
+            raise ValueError(f"is longer than the chain's limit of {max_bytes} bytes (UTF-8)")
+        return value
+
+    return AfterValidator(check)
+
+
 def _memo(value: str) -> str:
     if len(value.encode("utf-8", "surrogatepass")) > MAX_MEMO_CHARS:
         raise ValueError(f"memo is longer than the chain's limit of {MAX_MEMO_CHARS} bytes (UTF-8)")
@@ -136,12 +148,14 @@ Amount = Annotated[
 
 
 def _issued_token(symbol: str) -> str:
-    """A token that exists on the chain: BNB, or NAME[.B]-XXX (the chain refuses anything else in a tx)."""
+    """A token that exists on the chain: BNB, BNB.B, or NAME[.B]-XXX (the chain refuses anything else in a tx)."""
     name = symbol.partition("-")[0]
     if "." in name and not name.endswith(".B"):
         raise ValueError("the only suffix a token name may carry is .B (a pegged token)")
-    if symbol != NATIVE_TOKEN and "-" not in symbol:
-        raise ValueError("a token symbol needs its -XXX suffix (only BNB has none)")
+    if symbol not in (NATIVE_TOKEN, NATIVE_TOKEN_DOT_B) and "-" not in symbol:
+        raise ValueError("a token symbol needs its -XXX suffix (only BNB and BNB.B have none)")
+    if name in (NATIVE_TOKEN, NATIVE_TOKEN_DOT_B) and symbol != name:
+        raise ValueError("the native token symbol takes no -XXX suffix")
     if not SUFFIXED_TOKEN_RE.fullmatch(symbol):
         raise ValueError("symbol must be an issued token such as BNB or ANN-457")
     return symbol

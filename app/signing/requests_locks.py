@@ -26,10 +26,14 @@ from app.signing.fields import (
     shown_coins,
 )
 from app.signing.policy import Spend
-from app.signing.requests import CoinAmount
+from app.signing.requests import CoinAmount, utf8_within
 
 TimeLockId = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX, examples=[1])]
-Description = Annotated[str, Field(max_length=MAX_DESCRIPTION_BYTES, description="At most 128 bytes (UTF-8).")]
+Description = Annotated[
+    str,
+    Field(max_length=MAX_DESCRIPTION_BYTES, description="At most 128 bytes (UTF-8)."),
+    utf8_within(MAX_DESCRIPTION_BYTES),
+]
 # 0 (the default) keeps the lock time; otherwise a later time, as unix seconds.
 RelockTime = Annotated[int, Field(strict=True, ge=0, lt=MAX_LOCK_TIME)]
 

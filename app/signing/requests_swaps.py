@@ -31,9 +31,17 @@ from app.signing.fields import (
     shown_coins,
 )
 from app.signing.policy import Spend
-from app.signing.requests import Address
+from app.signing.requests import Address, utf8_within
 
-OtherChainAddress = Annotated[str, Field(max_length=MAX_OTHER_CHAIN_ADDR_LENGTH)]
+# The chain's limits are len() of Go strings: bytes (node plugins/tokens/swap/msg.go ValidateBasic).
+OtherChainAddress = Annotated[
+    str, Field(max_length=MAX_OTHER_CHAIN_ADDR_LENGTH), utf8_within(MAX_OTHER_CHAIN_ADDR_LENGTH)
+]
+ExpectedIncome = Annotated[
+    str,
+    Field(max_length=MAX_EXPECTED_INCOME_LENGTH, examples=["1000000000:ANN-457"]),
+    utf8_within(MAX_EXPECTED_INCOME_LENGTH),
+]
 HeightSpan = Annotated[int, Field(strict=True, ge=MIN_HEIGHT_SPAN, le=MAX_HEIGHT_SPAN, examples=[360])]
 
 
@@ -60,7 +68,7 @@ class HTLTMsg(SignableMsg):
     timestamp: Annotated[Int64, Field(description="Unix seconds, the one hashed into random_number_hash.")]
     amount: CoinList
     height_span: HeightSpan
-    expected_income: Annotated[str, Field(max_length=MAX_EXPECTED_INCOME_LENGTH, examples=["1000000000:ANN-457"])] = ""
+    expected_income: ExpectedIncome = ""
     recipient_other_chain: OtherChainAddress = ""
     sender_other_chain: OtherChainAddress = ""
     cross_chain: StrictBool = False

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, StrictBool
 from app.chain.messages.tokens import MAX_TOKEN_NAME_BYTES
 from app.signing.fields import SignableMsg, shown
 from app.signing.policy import Spend
-from app.signing.requests import Amount, TokenSymbol
+from app.signing.requests import Amount, TokenSymbol, utf8_within
 
 # The bare symbol, as the issuer writes it: the chain checks 2-8 alphanumerics (plus ".B") and adds -XXX.
 IssueSymbol = Annotated[str, Field(min_length=1, max_length=10, examples=["DEMO"])]
@@ -28,7 +28,7 @@ class IssueMsg(SignableMsg):
             "examples": [{"name": "Demo Token", "symbol": "DEMO", "total_supply": "1000000", "mintable": True}]
         },
     )
-    name: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_NAME_BYTES)]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_NAME_BYTES), utf8_within(MAX_TOKEN_NAME_BYTES)]
     symbol: IssueSymbol
     total_supply: Amount
     mintable: StrictBool = False

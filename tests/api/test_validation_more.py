@@ -29,7 +29,7 @@ BAD = {
     ),
     "time_lock": (
         {"description": "é" * 65, "amount": [{"denom": "BNB", "amount": "1"}], "lock_time": 4102444800},
-        "length of description should be 1 to 128 bytes",
+        "limit of 128 bytes (UTF-8)",
     ),
     "time_unlock": ({"time_lock_id": 0}, "time_lock_id"),
     "time_relock": ({"time_lock_id": 1}, "nothing to update for time lock"),
@@ -42,7 +42,7 @@ BAD = {
     "refund_htlt": ({"swap_id": HASH[:-2]}, "swap_id"),
     "issue": ({"name": "X", "symbol": "AB-CD", "total_supply": "1"}, "token symbol must be 2~8 alphanumeric"),
     "mint": ({"symbol": "BNB", "amount": "1"}, "cannot mint native token"),
-    "burn": ({"symbol": "ANN", "amount": "1"}, "a token symbol needs its -XXX suffix (only BNB has none)"),
+    "burn": ({"symbol": "ANN", "amount": "1"}, "a token symbol needs its -XXX suffix (only BNB and BNB.B have none)"),
     "side_chain_delegate": ({"validator_address": BAD_VALIDATOR, "amount": "1"}, "validator address is invalid"),
     "side_chain_redelegate": (
         {"validator_src_address": VALIDATOR, "validator_dst_address": VALIDATOR, "amount": "1"},

@@ -18,6 +18,7 @@ from app.chain.errors import InvalidInput, RuleViolation
 from app.chain.messages.spec import Account, Declared, Repeated, Struct, Tag, Text, Uint
 
 NATIVE_TOKEN = "BNB"  # noqa: S105 (a symbol, not a secret)
+NATIVE_TOKEN_DOT_B = "BNB.B"  # noqa: S105 (node common/types/token.go NativeTokenSymbolDotBSuffixed)
 TOKEN_MAX_TOTAL_SUPPLY = 9_000_000_000_000_000_000  # 90 billion with 8 decimals (node common/types/token.go)
 MINI_TOKEN_MIN_AMOUNT = 100_000_000  # 1 token: the least a mini-token mint may add (common/types/mini_token.go)
 VALIDATOR_HRP = "bva"  # operator addresses of validators, on mainnet and testnet alike
@@ -28,8 +29,14 @@ _TOKEN = r"[A-Z0-9]{2,8}(?:\.[A-Z])?(?:-[0-9A-F]{3}M?)?"  # noqa: S105 (a regex,
 TOKEN_RE = re.compile(rf"^{_TOKEN}$")
 PAIR_RE = re.compile(rf"^{_TOKEN}_{_TOKEN}$")
 MINI_TOKEN_RE = re.compile(r"^[A-Z0-9]{2,8}-[0-9A-F]{3}M$")
-# What ValidateTokenSymbol accepts once a token exists: BNB, or NAME-XXX with the tx-hash suffix.
-SUFFIXED_TOKEN_RE = re.compile(r"^(?:BNB(?:\.B)?|[A-Z0-9]{2,8}(?:\.B)?-[0-9A-F]{3}M?)$")
+# What the chain accepts once a token exists (node common/types/token.go ValidateTokenSymbol, mini_token.go
+# ValidateMiniTokenSymbol, BEP8/BEP87 rules): BNB and BNB.B bare; NAME[.B]-XXX, NAME 2-8 alphanumerics but
+# not BNB or BNB.B ("native token symbol should not be suffixed"), XXX 3 hex digits; mini tokens NAME-XXXM.
+# Upper case only, though Go's [[:alnum:]] takes lower case: issue upper-cases, so no lower-case token exists.
+_SUFFIXED = r"(?:BNB(?:\.B)?|(?!BNB(?:\.B)?-)[A-Z0-9]{2,8}(?:\.B)?-[0-9A-F]{3}|[A-Z0-9]{2,8}-[0-9A-F]{3}M)"
+SUFFIXED_TOKEN_RE = re.compile(rf"^{_SUFFIXED}$")
+# node plugins/dex/store/utils.go ValidatePairSymbol: BASE_QUOTE, each side a valid (mini) token.
+SUFFIXED_PAIR_RE = re.compile(rf"^{_SUFFIXED}_{_SUFFIXED}$")
 
 
 class Msg(Protocol):

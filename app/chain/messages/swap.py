@@ -61,8 +61,8 @@ class HTLT(Declared):
         check_account(self.from_)
         check_account(self.to, "to")
         self._check_other_chain()
-        rule(
-            len(self.expected_income) > MAX_EXPECTED_INCOME_LENGTH,
+        rule(  # the node's len() counts bytes, as every length below (plugins/tokens/swap/msg.go)
+            len(self.expected_income.encode()) > MAX_EXPECTED_INCOME_LENGTH,
             AbciCode.SWAP_INVALID_EXPECTED_INCOME,
             f"The length of expected income should be less than {MAX_EXPECTED_INCOME_LENGTH}",
         )
@@ -92,7 +92,7 @@ class HTLT(Declared):
         )
         for name, value in (("recipient", self.recipient_other_chain), ("sender", self.sender_other_chain)):
             rule(
-                len(value) > MAX_OTHER_CHAIN_ADDR_LENGTH,
+                len(value.encode()) > MAX_OTHER_CHAIN_ADDR_LENGTH,
                 code,
                 f"The length of {name} address on other chain should be less than {MAX_OTHER_CHAIN_ADDR_LENGTH}",
             )

@@ -13,6 +13,7 @@ from app.chain.messages.base import (
     MINI_TOKEN_MIN_AMOUNT,
     MINI_TOKEN_RE,
     NATIVE_TOKEN,
+    NATIVE_TOKEN_DOT_B,
     SUFFIXED_TOKEN_RE,
     TOKEN_MAX_TOTAL_SUPPLY,
     check_account,
@@ -26,18 +27,20 @@ _DOT_B = ".B"
 
 
 def check_suffixed_symbol(symbol: str) -> None:
-    """ValidateTokenSymbol: BNB, or NAME-XXX with a 3-hex-digit suffix (mini tokens end in M)."""
+    """ValidateTokenSymbol: BNB, BNB.B, or NAME[.B]-XXX with a 3-hex-digit suffix (mini tokens NAME-XXXM)."""
+    if MINI_TOKEN_RE.fullmatch(symbol):
+        return  # IsValidMiniTokenSymbol comes first in the node's ValidateBasic, and skips the native check
+    rule(
+        symbol not in (NATIVE_TOKEN, NATIVE_TOKEN_DOT_B)
+        and symbol.partition("-")[0] in (NATIVE_TOKEN, NATIVE_TOKEN_DOT_B),
+        AbciCode.INVALID_COINS,
+        "native token symbol should not be suffixed with tx hash",
+    )
     rule(
         not SUFFIXED_TOKEN_RE.fullmatch(symbol),
         AbciCode.INVALID_COINS,
         f"invalid token symbol {symbol!r}: expected e.g. ABC-123",
     )
-    if symbol != NATIVE_TOKEN:
-        rule(
-            symbol.partition("-")[0] in (NATIVE_TOKEN, NATIVE_TOKEN + _DOT_B),
-            AbciCode.INVALID_COINS,
-            "native token symbol should not be suffixed with tx hash",
-        )
 
 
 @dataclass(frozen=True, slots=True)
