@@ -8,7 +8,7 @@ against the devnet (wallet_1 and wallet_2 are funded with BNB and ANN-457).
 
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from app.chain.amounts import INT64_MAX
 from app.chain.messages import Coin, random_number_hash, swap_id
@@ -89,3 +89,15 @@ DEMO_RANDOM_NUMBER = bytes.fromhex("e8eae926261ab77d018202434791a335249b470246a7
 DEMO_TIMESTAMP = 1_700_000_000
 DEMO_RANDOM_NUMBER_HASH = random_number_hash(DEMO_RANDOM_NUMBER, DEMO_TIMESTAMP)
 DEMO_SWAP_ID = swap_id(DEMO_RANDOM_NUMBER_HASH, DEMO_WALLET_1)
+
+
+def utf8_within(max_bytes: int) -> Any:
+    """An AfterValidator for a string the chain bounds with Go's len(), which counts UTF-8 bytes, not characters."""
+
+    def check(value: str) -> str:
+        # pydantic already refuses lone surrogates (no UTF-8 exists for them), so encode() cannot fail here.
+        if len(value.encode()) > max_bytes:
+            raise ValueError(f"is longer than the chain's limit of {max_bytes} bytes (UTF-8)")
+        return value
+
+    return AfterValidator(check)

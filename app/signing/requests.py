@@ -105,18 +105,6 @@ def _enum(name: str, mapping: dict[str, int]) -> Any:
     return parse
 
 
-def utf8_within(max_bytes: int) -> Any:
-    """An AfterValidator for a string the chain bounds with Go's len(), which counts UTF-8 bytes, not characters."""
-
-    def check(value: str) -> str:
-        # pydantic already refuses lone surrogates (no UTF-8 exists for them), so encode() cannot fail here.
-        if len(value.encode()) > max_bytes:
-            raise ValueError(f"is longer than the chain's limit of {max_bytes} bytes (UTF-8)")
-        return value
-
-    return AfterValidator(check)
-
-
 def _memo(value: str) -> str:
     if len(value.encode("utf-8", "surrogatepass")) > MAX_MEMO_CHARS:
         raise ValueError(f"memo is longer than the chain's limit of {MAX_MEMO_CHARS} bytes (UTF-8)")

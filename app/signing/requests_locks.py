@@ -24,9 +24,10 @@ from app.signing.fields import (
     UnixTime,
     coin_pairs,
     shown_coins,
+    utf8_within,
 )
 from app.signing.policy import Spend
-from app.signing.requests import CoinAmount, utf8_within
+from app.signing.requests import CoinAmount
 
 TimeLockId = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX, examples=[1])]
 Description = Annotated[

@@ -29,9 +29,10 @@ from app.signing.fields import (
     SignableMsg,
     coin_pairs,
     shown_coins,
+    utf8_within,
 )
 from app.signing.policy import Spend
-from app.signing.requests import Address, utf8_within
+from app.signing.requests import Address
 
 # The chain's limits are len() of Go strings: bytes (node plugins/tokens/swap/msg.go ValidateBasic).
 OtherChainAddress = Annotated[

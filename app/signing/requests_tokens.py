@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StrictBool
 
 from app.chain.messages.tokens import MAX_TOKEN_NAME_BYTES
-from app.signing.fields import SignableMsg, shown
+from app.signing.fields import SignableMsg, shown, utf8_within
 from app.signing.policy import Spend
-from app.signing.requests import Amount, TokenSymbol, utf8_within
+from app.signing.requests import Amount, TokenSymbol
 
 # The bare symbol, as the issuer writes it: the chain checks 2-8 alphanumerics (plus ".B") and adds -XXX.
 IssueSymbol = Annotated[str, Field(min_length=1, max_length=10, examples=["DEMO"])]
