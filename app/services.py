@@ -116,6 +116,7 @@ class Services:
                 clock=clock,
                 source=config.source,
                 idempotency_ttl_seconds=config.idempotency_ttl_hours * 3600,
+                grants=lambda name: user.grants if (user := users.get(name)) is not None else {},
             ),
             throttle=LoginThrottle(
                 store,

@@ -10,7 +10,7 @@ Every step is audited.
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,7 @@ from app.errors import Conflict, NotFound, PermissionDenied, ServiceError
 from app.observability.metrics import Metrics
 from app.permissions import Permission
 from app.signing.audit import Actor, AuditLog
+from app.signing.idempotency import Replay
 from app.signing.txs import SignRequest
 from app.signing.wallets import WalletRegistry
 from app.signing.webhooks import Notifier
@@ -28,6 +29,7 @@ from app.store import ApprovalRow, Store, Vote
 from app.store.approvals import Status
 
 Grants = Callable[[str], frozenset[Permission]]  # wallet name -> the caller's grant on it
+UserGrants = Callable[[str], Mapping[str, frozenset[Permission]]]  # username -> grants now ({} if gone)
 Execute = Callable[[ApprovalRow], Awaitable[tuple[Status, str | None, Any]]]  # -> (status, reason, result)
 
 
@@ -156,6 +158,15 @@ class ApprovalDesk:
             if status is None or current.status == status:
                 views.append(await self._view(current))
         return views
+
+    async def replayed(self, replay: Replay) -> Replay:
+        """A replayed 202 shows the request as it is now (200 once it is no longer pending)."""
+        approval_id = replay.body.get("approval_id") if replay.status_code == 202 else None
+        row = await self._approvals.get(approval_id) if isinstance(approval_id, str) else None
+        if row is None:
+            return replay
+        body = (await self._view(await self._expired_if_due(row))).to_json()
+        return Replay(202 if body["status"] == "pending" else 200, body)
 
     async def decide(
         self,

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 from app.chain.node import AccountState, BroadcastResult
 from app.chain.tx import SignedTx
 from app.clock import Clock
-from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PolicyDenied, ServiceError
+from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PermissionDenied, PolicyDenied, ServiceError
 from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
-from app.signing.approvals import ApprovalDesk, ApprovalView
+from app.signing.approvals import ApprovalDesk, ApprovalView, UserGrants
 from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
@@ -37,6 +37,10 @@ T = TypeVar("T")
 MAX_SEQUENCE_RETRIES = 3
 
 
+class RequesterRevoked(PermissionDenied):
+    """An approved request whose requester lost the grant (or the user) since asking: it does not run."""
+
+
 class SigningService:
     """Signs and broadcasts for every wallet of one app."""
 
@@ -51,6 +55,7 @@ class SigningService:
         clock: Clock,
         source: int,
         idempotency_ttl_seconds: float,
+        grants: UserGrants,
     ) -> None:
         self._store = store
         self._wallets = wallets
@@ -60,6 +65,7 @@ class SigningService:
         self._clock = clock
         self._source = source
         self._idempotency_ttl = idempotency_ttl_seconds
+        self._grants = grants
         self.notifier = Notifier(metrics)
         self.approvals = ApprovalDesk(
             store=store,
@@ -114,7 +120,7 @@ class SigningService:
         """Idempotency: run action once per (user, wallet, Idempotency-Key)."""
         if request.idempotency_key is None:
             return await action()
-        return await run_once(
+        answer = await run_once(
             store=self._store,
             ttl_seconds=self._idempotency_ttl,
             scope=f"{request.actor.username}\n{request.wallet.name}",
@@ -123,6 +129,7 @@ class SigningService:
             action=action,
             to_answer=_answer,
         )
+        return await self.approvals.replayed(answer) if isinstance(answer, Replay) else answer
 
     async def _ask(self, request: SignRequest, verb: str) -> ApprovalView:
         """Approval: the request is checked as if it ran now (input, static limits), then waits for its quorum."""
@@ -138,11 +145,26 @@ class SigningService:
             return "failed", f"wallet '{row.wallet}' is no longer configured", None
         msg = message.model.model_validate(json.loads(row.msg))
         request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg)
+        await self._reauthorize(request, row)
         if row.action == "sign":
             signed = await self._audited(request, "sign", self._sign(request))
             return "executed", None, signed.to_json()
         answer = await self._audited(request, "broadcast", self._send(request))
         return "executed", None, {"node_response": answer}
+
+    async def _reauthorize(self, request: SignRequest, row: ApprovalRow) -> None:
+        """The requester must still hold the grant (current config) when the quorum completes; audited."""
+        try:
+            self._wallets.authorize(
+                row.wallet,
+                self._grants(row.requested_by).get(row.wallet, frozenset()),
+                request.message.permission,
+                client_host=row.client_ip,
+            )
+        except ServiceError as exc:  # a revoked user's request must not run on others' approvals
+            refused = RequesterRevoked(f"requester '{row.requested_by}' may no longer use wallet '{row.wallet}': {exc}")
+            await self.record_denial(request.audit_entry(row.action, approval_id=row.id), refused)
+            raise refused from None
 
     async def _audited(self, request: SignRequest, verb: str, work: Awaitable[T]) -> T:
         """Run work; a failure is audited (with its reason) before it is raised; policy refusals are denials."""
