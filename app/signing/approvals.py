@@ -22,7 +22,8 @@ from app.observability.metrics import Metrics
 from app.permissions import Permission
 from app.signing.audit import Actor, AuditLog
 from app.signing.idempotency import Replay
-from app.signing.txs import SignRequest
+from app.signing.outcomes import outcome_unknown
+from app.signing.txs import SignRequest, SignResult
 from app.signing.wallets import WalletRegistry
 from app.signing.webhooks import Notifier
 from app.store import ApprovalRow, Store, Vote
@@ -30,7 +31,8 @@ from app.store.approvals import Status
 
 Grants = Callable[[str], frozenset[Permission]]  # wallet name -> the caller's grant on it
 UserGrants = Callable[[str], Mapping[str, frozenset[Permission]]]  # username -> grants now ({} if gone)
-Execute = Callable[[ApprovalRow], Awaitable[tuple[Status, str | None, Any]]]  # -> (status, reason, result)
+OnSigned = Callable[[SignResult], Awaitable[None]]
+Execute = Callable[[ApprovalRow, OnSigned], Awaitable[tuple[Status, str | None, Any]]]  # -> (status, reason, result)
 
 
 class UnknownApproval(NotFound):
@@ -209,16 +211,30 @@ class ApprovalDesk:
         await self._record(row, actor, "approval_cancelled")
         return await self._changed(approval_id, "cancelled")
 
+    async def settled(self, approval_id: str) -> None:
+        """Count and notify a request whose outcome was resolved from the chain (app/signing/outcomes.py)."""
+        await self._changed(approval_id, "resolved")
+
     # ---- helpers ----
 
     async def _run(self, row: ApprovalRow) -> None:
         """Execute the claimed request (status executing) and record how it ended."""
         status: Status
+        sent: list[str] = []  # the tx recorded before it left, if one did
+
+        async def on_signed(signed: SignResult) -> None:
+            text = json.dumps({"tx_hash": signed.tx_hash, "sequence": signed.sequence})
+            if not await self._approvals.record_tx(row.id, text):  # resolved as interrupted meanwhile
+                raise Conflict(f"approval {row.id} is no longer executing; nothing was sent")
+            sent[:] = [text]
+
         try:
-            status, reason, result = await self._execute(row)
+            status, reason, result = await self._execute(row, on_signed)
         except ServiceError as exc:  # anything the pipeline refuses or fails with
-            status, reason, result = "failed", exc.message, None
-        stored = json.dumps(result) if result is not None else None
+            # A lost answer after the tx left is not a failure: it may have landed (resolved from the chain).
+            status = "unknown" if sent and outcome_unknown(exc) else "failed"
+            reason, result = exc.message, None
+        stored = json.dumps(result) if result is not None else (sent[0] if status == "unknown" else None)
         await self._approvals.move(row.id, from_status="executing", status=status, reason=reason, result=stored)
         await self._record(row, None, f"approval_{status}", reason=reason)
 

@@ -20,10 +20,11 @@ from app.clock import Clock
 from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PermissionDenied, PolicyDenied, ServiceError
 from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
-from app.signing.approvals import ApprovalDesk, ApprovalView, UserGrants
+from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, UserGrants
 from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
+from app.signing.outcomes import Outcomes
 from app.signing.policy import check_all, denied_for
 from app.signing.prepared import Prepared
 from app.signing.table import MESSAGE_TYPES
@@ -75,6 +76,9 @@ class SigningService:
             clock=clock,
             notifier=self.notifier,
             execute=self._execute_approved,
+        )
+        self.outcomes = Outcomes(
+            store=store, wallets=wallets, nodes=nodes, audit=audit, clock=clock, changed=self.approvals.settled
         )
 
     # ---- the three operations ----
@@ -137,14 +141,14 @@ class SigningService:
         self._limits(request)  # static rules now; the rolling windows count when it runs
         return await self.approvals.request(request, verb)
 
-    async def _execute_approved(self, row: ApprovalRow) -> tuple[Status, str | None, Any]:
+    async def _execute_approved(self, row: ApprovalRow, on_signed: OnSigned) -> tuple[Status, str | None, Any]:
         """Run a request whose quorum was reached, as its requester, through the same pipeline."""
         message = next(m for m in MESSAGE_TYPES if m.name == row.message_type)
         wallet = self._wallets.get(row.wallet)
         if wallet is None:  # the wallet left the config since the request was made
             return "failed", f"wallet '{row.wallet}' is no longer configured", None
         msg = message.model.model_validate(json.loads(row.msg))
-        request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg)
+        request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg, on_signed=on_signed)
         await self._reauthorize(request, row)
         if row.action == "sign":
             signed = await self._audited(request, "sign", self._sign(request))
@@ -192,6 +196,7 @@ class SigningService:
         return check_all(self._wallets.policies(request.wallet, request.actor.username), request.msg.spend())
 
     async def _sign(self, request: SignRequest) -> SignResult:
+        await self.outcomes.settle(request.wallet)  # an earlier approved tx's fate first: it may hold a sequence
         started = self._clock.monotonic()
         wallet = request.wallet
         prepared = request.message.prepare(request.msg, wallet)
@@ -264,6 +269,7 @@ class SigningService:
         return result
 
     async def _send(self, request: SignRequest) -> list[Any]:
+        await self.outcomes.settle(request.wallet)  # an earlier approved tx's fate first: it may hold a sequence
         started = self._clock.monotonic()
         wallet = request.wallet
         prepared = request.message.prepare(request.msg, wallet)
@@ -286,6 +292,7 @@ class SigningService:
                     with suppress(Exception):
                         await self._store.sequences.mark_stale(key)
                     raise
+                await self._before_sending(request, result)
                 try:
                     answer = await self.nodes.broadcast(wallet.environment, result.signed_msg)
                 except ServiceError:
@@ -319,6 +326,16 @@ class SigningService:
             request.message.name, "broadcast", wallet=wallet.name, seconds=self._clock.monotonic() - started
         )
         return answer.body  # type: ignore[no-any-return]  # the node's JSON, passed on as it is
+
+    async def _before_sending(self, request: SignRequest, result: SignResult) -> None:
+        """An approved request records its tx before it leaves, so a lost answer can be resolved from the chain."""
+        if request.on_signed is None:
+            return
+        try:
+            await request.on_signed(result)
+        except BaseException:  # not sent: give the sequence back (the account's lock is held)
+            await self._store.sequences.release(request.wallet.account_key, result.sequence)
+            raise
 
     # ---- sequences and signatures ----
 

@@ -17,7 +17,8 @@ from app.store.schema import approval_votes as votes
 from app.store.schema import approvals
 from app.store.sql import InsertOrSkip, Statement, param
 
-Status = Literal["pending", "executing", "executed", "failed", "rejected", "cancelled", "expired"]
+# unknown: the broadcast's answer was lost (the tx may have landed); resolved from the chain, never terminal.
+Status = Literal["pending", "executing", "unknown", "executed", "failed", "rejected", "cancelled", "expired"]
 VoteOutcome = Literal["recorded", "execute", "rejected", "duplicate", "not_pending", "expired", "missing"]
 
 _COLUMNS = (
@@ -42,6 +43,11 @@ _SET_STATUS = Statement(
     sa.update(approvals)
     .where(approvals.c.id == param("id"), approvals.c.status == param("from_status"))
     .values(status=param("status"), reason=param("reason"), result=param("result"), updated_at=param("now"))
+)
+_RECORD_TX = Statement(
+    sa.update(approvals)
+    .where(approvals.c.id == param("id"), approvals.c.status == "executing")
+    .values(result=param("result"), updated_at=param("now"))
 )
 _VOTE = InsertOrSkip(
     votes,
@@ -122,6 +128,21 @@ class Approvals:
         if status is not None:
             query = query.where(approvals.c.status == status)
         query = query.order_by(approvals.c.created_at.desc()).limit(500)
+        rows = await self._db.read(lambda conn: conn.execute(query).all())
+        return [_row(r) for r in rows]
+
+    async def record_tx(self, approval_id: str, result: str) -> bool:
+        """Keep the tx an executing request is about to send (its hash, sequence); False if no longer executing."""
+        params = {"id": approval_id, "result": result, "now": self._clock.now()}
+        return await self._db.write(lambda conn: _RECORD_TX.run(conn, params).rowcount == 1, rank=2, key=approval_id)
+
+    async def unresolved(self, *, wallets: set[str] | None, stale_before: float) -> list[ApprovalRow]:
+        """Requests whose outcome is unknown, or left executing (no update since stale_before), oldest first."""
+        stale = sa.and_(approvals.c.status == "executing", approvals.c.updated_at <= stale_before)
+        query = sa.select(*_COLUMNS).where(sa.or_(approvals.c.status == "unknown", stale))
+        if wallets is not None:
+            query = query.where(approvals.c.wallet.in_(sorted(wallets)))
+        query = query.order_by(approvals.c.updated_at)
         rows = await self._db.read(lambda conn: conn.execute(query).all())
         return [_row(r) for r in rows]
 

@@ -77,13 +77,15 @@ class Stack:
         return [e async for e in self.services.signing.audit.entries()]
 
 
-async def open_stack(data: dict[str, Any], tmp_path: Any, *, transport: Any = None) -> tuple[Stack, Any]:
+async def open_stack(
+    data: dict[str, Any], tmp_path: Any, *, transport: Any = None, devnet: Any = None, node_timeout: float = 5
+) -> tuple[Stack, Any]:
     clock = FakeClock()
-    devnet = create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=FUNDED)
+    devnet = devnet or create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=FUNDED)
     config = parse_config(data, base_dir=tmp_path)
 
     def node_factory(env: Environment) -> NodeClient:
-        return NodeClient(env.api_url, timeout=5, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
+        return NodeClient(env.api_url, timeout=node_timeout, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
 
     services = await Services.open(config, node_factory=node_factory, clock=clock)
     if transport is not None:  # the webhook receiver

@@ -33,6 +33,7 @@ OUTCOMES = (
     "approval_expired",
     "approval_executed",
     "approval_failed",
+    "approval_unknown",
 )
 MAX_FILTER_CHARS = 64
 

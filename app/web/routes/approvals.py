@@ -14,7 +14,7 @@ from app.web.schemas import WALLET_NAME_PATTERN
 
 router = APIRouter(tags=["approvals"], route_class=DecimalJSONRoute)
 ApprovalId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", examples=["3f2c9a0d4b7e4e0f9a1b2c3d4e5f6a7b"])]
-StatusName = Literal["pending", "executing", "executed", "failed", "rejected", "cancelled", "expired"]
+StatusName = Literal["pending", "executing", "unknown", "executed", "failed", "rejected", "cancelled", "expired"]
 
 
 class ApprovalVote(BaseModel):
@@ -44,9 +44,11 @@ class ApprovalResponse(BaseModel):
     expires_at: str
     msg: dict[str, Any]
     rejected_by: Rejection | None = None
-    reason: str | None = Field(default=None, description="Why it was rejected or failed.")
+    reason: str | None = Field(default=None, description="Why it was rejected or failed, or its outcome is unknown.")
     result: dict[str, Any] | None = Field(
-        default=None, description="Once executed: the signed tx (sign) or {node_response} (broadcast)."
+        default=None,
+        description="Once executed: the signed tx (sign) or {node_response} (broadcast); "
+        "while unknown: {tx_hash, sequence} of the tx whose answer was lost.",
     )
 
 
