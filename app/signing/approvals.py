@@ -9,6 +9,7 @@ Every step is audited.
 """
 
 import json
+import math
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from app.chain.amounts import to_units
 from app.clock import Clock
-from app.errors import Conflict, NotFound, PermissionDenied, ServiceError
+from app.errors import Conflict, NotFound, PermissionDenied, ServiceError, TooManyRequests
 from app.observability.metrics import Metrics
 from app.permissions import Permission
 from app.signing.audit import Actor, AuditLog
@@ -27,12 +28,18 @@ from app.signing.txs import SignRequest, SignResult
 from app.signing.wallets import WalletRegistry
 from app.signing.webhooks import Notifier
 from app.store import ApprovalRow, Store, Vote
-from app.store.approvals import Status
+from app.store.approvals import Listing, Status
 
 Grants = Callable[[str], frozenset[Permission]]  # wallet name -> the caller's grant on it
 UserGrants = Callable[[str], Mapping[str, frozenset[Permission]]]  # username -> grants now ({} if gone)
+PAGE_SIZE = 100  # requests per listing page (at most MAX_PAGE_SIZE)
+MAX_PAGE_SIZE = 500
 OnSigned = Callable[[SignResult], Awaitable[None]]
 Execute = Callable[[ApprovalRow, OnSigned], Awaitable[tuple[Status, str | None, Any]]]  # -> (status, reason, result)
+
+
+class TooManyPending(TooManyRequests):
+    """The requester has as many pending requests on the wallet as its rule allows."""
 
 
 class UnknownApproval(NotFound):
@@ -135,7 +142,13 @@ class ApprovalDesk:
             reason=None,
             result=None,
         )
-        await self._approvals.create(row)
+        soonest = await self._approvals.create(row, max_pending=rule.max_pending_per_user)
+        if soonest is not None:  # one user cannot bury the approvers' list under junk requests
+            raise TooManyPending(
+                f"you already have {rule.max_pending_per_user} pending requests on wallet '{row.wallet}' "
+                "(its approvals.max_pending_per_user); cancel one or wait for decisions",
+                retry_after=max(1, math.ceil(soonest - now)),
+            )
         await self._audit.append(request.audit_entry(verb, outcome="approval_requested", approval_id=row.id))
         return await self._changed(row.id, "requested")
 
@@ -145,21 +158,20 @@ class ApprovalDesk:
         return await self._view(await self._expired_if_due(row))
 
     async def listed(
-        self, actor: Actor, granted: Grants, *, status: str | None, wallet: str | None
+        self,
+        actor: Actor,
+        granted: Grants,
+        *,
+        status: str | None,
+        wallet: str | None,
+        mine: bool | None = None,
+        after: str | None = None,
+        limit: int = PAGE_SIZE,
     ) -> list[ApprovalView]:
-        """The requests the caller made or may approve, newest first."""
-        wallets = {w.name for w in self._wallets if self._may_approve(w.name, granted)}
-        if wallet is not None:
-            wallets &= {wallet}
-        rows = await self._approvals.listed(wallets=wallets, requested_by=actor.username, status=None)
-        views = []
-        for row in rows:
-            if wallet is not None and row.wallet != wallet:
-                continue
-            current = await self._expired_if_due(row)
-            if status is None or current.status == status:
-                views.append(await self._view(current))
-        return views
+        """The requests the caller made or may approve, newest first, one page (filtered in the store)."""
+        wallets = frozenset(w.name for w in self._wallets if self._may_approve(w.name, granted))
+        query = Listing(wallets, actor.username, mine=mine, wallet=wallet, status=status, after=after, limit=limit)
+        return [await self._view(await self._expired_if_due(row)) for row in await self._approvals.listed(query)]
 
     async def replayed(self, replay: Replay) -> Replay:
         """A replayed 202 shows the request as it is now (200 once it is no longer pending)."""

@@ -20,7 +20,7 @@ from app.clock import Clock
 from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PermissionDenied, PolicyDenied, ServiceError
 from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
-from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, UserGrants
+from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, TooManyPending, UserGrants
 from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
@@ -186,7 +186,7 @@ class SigningService:
             raise
 
     async def _record_failure(self, entry: dict[str, Any], exc: ServiceError) -> None:
-        if isinstance(exc, PolicyDenied):
+        if isinstance(exc, PolicyDenied | TooManyPending):  # refusals: counted as denials (aggregated)
             await self.record_denial(entry, exc)
         elif not isinstance(exc, AuditUnavailable):  # an unwritable audit log cannot record its own failure
             await self.audit.append({**entry, "outcome": "failed", "reason": exc.message})

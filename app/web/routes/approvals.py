@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.users import User
 from app.permissions import Permission
+from app.signing.approvals import MAX_PAGE_SIZE, PAGE_SIZE
 from app.web.deps import CurrentUser, ServicesDep, actor_of
 from app.web.jsonbody import DecimalJSONRoute
 from app.web.openapi import body_example, errors
@@ -74,12 +75,21 @@ async def list_approvals(
     user: CurrentUser,
     services: ServicesDep,
     request: Request,
+    response: Response,
     status: Annotated[StatusName | None, Query()] = None,
     wallet_name: Annotated[str | None, Query(max_length=64, pattern=WALLET_NAME_PATTERN)] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f]{32}$", description="The Next-Cursor header of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
 ) -> list[dict[str, Any]]:
-    """The requests you made or may approve, newest first."""
+    """The requests you made or may approve, newest first, `limit` a page; a `Next-Cursor` header if more follow."""
     desk = services.signing.approvals
-    views = await desk.listed(actor_of(user, request), _grants(user), status=status, wallet=wallet_name)
+    actor = actor_of(user, request)
+    views = await desk.listed(actor, _grants(user), status=status, wallet=wallet_name, after=cursor, limit=limit + 1)
+    if len(views) > limit:
+        views = views[:limit]
+        response.headers["Next-Cursor"] = views[-1].row.id
     return [view.to_json() for view in views]
 
 
