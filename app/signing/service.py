@@ -22,6 +22,7 @@ from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
 from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, TooManyPending, UserGrants
 from app.signing.audit import Actor, AuditLog, record_text
+from app.signing.denials import Denials
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
 from app.signing.outcomes import Outcomes
@@ -57,6 +58,7 @@ class SigningService:
         source: int,
         idempotency_ttl_seconds: float,
         grants: UserGrants,
+        denial_window_seconds: float = 0,
     ) -> None:
         self._store = store
         self._wallets = wallets
@@ -76,6 +78,9 @@ class SigningService:
             clock=clock,
             notifier=self.notifier,
             execute=self._execute_approved,
+        )
+        self.denials = Denials(
+            store=store, wallets=wallets, metrics=metrics, clock=clock, window_seconds=denial_window_seconds
         )
         self.outcomes = Outcomes(
             store=store, wallets=wallets, nodes=nodes, audit=audit, clock=clock, changed=self.approvals.settled
@@ -114,9 +119,8 @@ class SigningService:
         return ResyncResult(wallet.name, wallet.address, state.account_number, state.sequence)
 
     async def record_denial(self, entry: dict[str, Any], exc: ServiceError) -> None:
-        """Count and audit a refused attempt (web calls this when authorization fails)."""
-        self._metrics.denial(exc)
-        await self.audit.append({**entry, "outcome": "denied", "reason": exc.message})
+        """Count and audit a refused attempt (web calls this when authorization fails); aggregated per window."""
+        await self.denials.record(entry, exc)
 
     # ---- steps ----
 

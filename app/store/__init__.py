@@ -10,6 +10,7 @@ from app.clock import Clock, SystemClock
 from app.store.approvals import ApprovalRow, Approvals, Vote
 from app.store.audit import AuditChain, AuditRow, AuditWriteError, Verification
 from app.store.database import Database
+from app.store.denials import DenialWindows
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
@@ -49,6 +50,7 @@ class Store:
     locks: AccountLocks
     approvals: Approvals
     revocations: Revocations
+    denials: DenialWindows
 
     @classmethod
     async def open(cls, database_url: str, *, audit_key: bytes, clock: Clock | None = None) -> "Store":
@@ -65,6 +67,7 @@ class Store:
             locks=AccountLocks(db),
             approvals=Approvals(db, clock),
             revocations=Revocations(db),
+            denials=DenialWindows(db, audit),
         )
 
     async def close(self) -> None:

@@ -32,6 +32,7 @@ sign or broadcast route of a message type with `{"msg": {...}, "wallet_name": ".
 async def _resolve_outcomes(services: Services) -> None:
     """Approved requests left unknown or executing (a crash) are resolved from the chain at start-up."""
     try:
+        await services.signing.denials.flush_due()  # counts of denial windows closed while stopped
         resolved = await services.signing.outcomes.resolve_all()
     except Exception as exc:  # the store or a node failing must not stop start-up: the next request retries
         log.warning("start-up: approval outcomes not resolved: %s", type(exc).__name__)
