@@ -53,7 +53,9 @@ async def app(tmp_path) -> AsyncIterator[App]:  # type: ignore[no-untyped-def]
         return NodeClient(env.api_url, timeout=5, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
 
     services = await Services.open(config, node_factory=node_factory, clock=clock)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(create_app(config, services=services)), base_url="http://t")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(create_app(config, services=services)), base_url="http://t"
+    )
     yield App(services, client, clock)
     await client.aclose()
     await services.close()
