@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from app.clock import Clock, SystemClock
 from app.store.approvals import ApprovalRow, Approvals, Vote
-from app.store.audit import AuditChain, AuditRow, AuditWriteError, Verification
+from app.store.audit import AuditChain, AuditQuery, AuditRow, AuditWriteError, Verification
 from app.store.database import Database
 from app.store.denials import DenialWindows
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
@@ -24,6 +24,7 @@ __all__ = [
     "AccountKey",
     "AccountRow",
     "ApprovalRow",
+    "AuditQuery",
     "AuditRow",
     "AuditWriteError",
     "IdempotencyClaim",
@@ -58,6 +59,7 @@ class Store:
         clock = clock or SystemClock()
         db = await Database.open(database_url)
         audit = AuditChain(db, audit_key)
+        await audit.index_missing()  # rows from before schema 6 get their filter fields, once
         return cls(
             db=db,
             sequences=Sequences(db, audit, clock),

@@ -151,6 +151,7 @@ audit_checkpoint = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("last_id", sa.BigInteger, nullable=False),
     sa.Column("last_hash", sa.Text, nullable=False),
+    sa.Column("mac", sa.Text, nullable=False),  # HMAC with the audit key: the store's writers cannot move it on
 )
 
 

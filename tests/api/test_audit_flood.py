@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from app.chain.node import NodeClient
 from app.clock import FakeClock
@@ -17,6 +18,7 @@ from app.devnet import create_app as create_devnet
 from app.main import create_app
 from app.services import Services
 from app.signing.wallets import Environment
+from app.web.console.audit import MAX_ROWS, AuditPage, audit_page, parse_filters
 from tests.helpers import CHAIN_ID, FUNDED, HRP, OTHER_ADDRESS, PASSWORDS, make_config
 
 pytestmark = pytest.mark.timeout(120)
@@ -43,11 +45,21 @@ class App:
         return [e async for e in self.services.signing.audit.entries()]
 
 
+def audited_config() -> dict[str, Any]:
+    """The shared config, alice also auditing main."""
+    data = make_config()
+    main = next(w for w in data["wallets"] if w["name"] == "main")
+    main["permissions"] = [*main["permissions"], "audit"]
+    alice = next(u for u in data["users"] if u["username"] == "alice")
+    alice["wallet_permissions"][0]["permissions"] = [*alice["wallet_permissions"][0]["permissions"], "audit"]
+    return data
+
+
 @pytest.fixture
 async def app(tmp_path) -> AsyncIterator[App]:  # type: ignore[no-untyped-def]
     clock = FakeClock()
     devnet = create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=FUNDED)
-    config = parse_config(make_config(), base_dir=tmp_path)
+    config = parse_config(audited_config(), base_dir=tmp_path)
 
     def node_factory(env: Environment) -> NodeClient:
         return NodeClient(env.api_url, timeout=5, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
@@ -95,3 +107,65 @@ async def test_a_denial_for_another_user_or_wallet_is_its_own_row(app: App) -> N
     await app.transfer("alice", "fenced")  # not from its ip_whitelist
     denied = [(r["user"], r["wallet"]) for r in await app.rows() if r["outcome"] == "denied"]
     assert denied == [("bob", "trader"), ("bob", "seed"), ("alice", "fenced")]
+
+
+async def _append(app: App, count: int, *, wallet: str = "trader") -> None:
+    for n in range(count):
+        entry = {"user": "bob", "wallet": wallet, "action": "transfer/sign", "outcome": "signed", "sequence": n}
+        await app.services.signing.audit.append(entry)
+
+
+async def _page(app: App, **query: str) -> AuditPage:
+    alice = app.services.users.get("alice")
+    assert alice is not None
+    return await audit_page(app.services, alice, parse_filters(query), None)
+
+
+async def _tamper(app: App, sql: str) -> None:
+    await app.services.store.db.write(lambda conn: conn.execute(sa.text(sql)))
+
+
+async def test_the_console_audit_page_is_paged_in_the_store(app: App) -> None:
+    await _append(app, 1, wallet="main")
+    await _append(app, 2500)  # rows alice may not see, all newer
+    page = await _page(app)
+    assert [r.wallet for r in page.rows] == ["main"] and not page.truncated
+    await _append(app, 250, wallet="main")
+    first = await _page(app)
+    assert len(first.rows) == MAX_ROWS and first.truncated and first.rows[0].id == 2751
+    older = await _page(app, before=str(first.rows[-1].id))
+    assert len(older.rows) == 51 and not older.truncated and older.rows[-1].id == 1
+    assert "before=" in first.older_query
+
+
+async def test_the_console_verifies_only_the_rows_added_since_its_last_check(app: App) -> None:
+    await _append(app, 1500)
+    first = (await _page(app)).verification
+    assert (first.ok, first.rows, first.checked) == (True, 1500, 1500)
+    await _append(app, 3)
+    again = (await _page(app)).verification
+    assert (again.ok, again.rows, again.checked) == (True, 1503, 3)
+    assert (await _page(app)).verification.checked == 0
+    await _append(app, 2)
+    await _tamper(app, "UPDATE audit_log SET record = replace(record, 'bob', 'eve') WHERE id = 1505")
+    broken = (await _page(app)).verification
+    assert (broken.ok, broken.first_bad_id) == (False, 1505)
+
+
+async def test_an_edit_of_the_checkpoint_row_or_the_checkpoint_is_caught(app: App) -> None:
+    await _append(app, 10)
+    assert (await _page(app)).verification.ok
+    await _tamper(app, "UPDATE audit_checkpoint SET last_id = 5")
+    assert (await _page(app)).verification.reason.startswith("the verification checkpoint is not the service's")
+    await _tamper(app, "DELETE FROM audit_checkpoint")
+    assert (await _page(app)).verification.ok  # a full walk again, which moves the checkpoint to row 10
+    await _tamper(app, "UPDATE audit_log SET row_hash = 'x' WHERE id = 10")
+    assert (await _page(app)).verification.first_bad_id == 10
+
+
+async def test_rows_from_before_the_fields_table_get_their_fields_when_the_store_opens(app: App) -> None:
+    await _append(app, 3, wallet="main")
+    await _tamper(app, "DELETE FROM audit_fields")
+    assert (await _page(app)).rows == ()
+    assert await app.services.store.audit.index_missing() == 3
+    assert [r.id for r in (await _page(app)).rows] == [3, 2, 1]
