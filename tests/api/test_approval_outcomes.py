@@ -6,6 +6,7 @@ a cancelled approval stands in for a crash in the middle of the broadcast.
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,9 +14,13 @@ import pytest
 import yaml
 
 from app.cli.approvals import resolve_one
+from app.config import parse_config
 from app.devnet import create_app as create_devnet
 from app.devnet.faults import Endpoint, FaultKind, FaultSpec
+from app.main import create_app
+from app.services import open_store
 from app.signing.outcomes import LANDING_GRACE_SECONDS, LEASE_SECONDS
+from app.store import ApprovalRow
 from tests.api.test_approvals import BIG, SMALL, Stack, _pending, approvals_config, open_stack
 from tests.api.test_audit import _cli
 from tests.helpers import CHAIN_ID, FUNDED, HRP, OTHER_ADDRESS
@@ -179,3 +184,30 @@ async def test_the_approvals_cli_lists_and_resolves(faulty, tmp_path) -> None:  
     assert missing.returncode == 1 and "not found" in missing.stderr
     unreachable = _cli("approvals", "resolve", pending["approval_id"], "--force", "--config", str(path))
     assert unreachable.returncode == 1 and "not resolved: node http://devnet.test unreachable" in unreachable.stderr
+
+
+async def test_start_up_resolves_what_a_crash_left_executing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = parse_config(approvals_config(), base_dir=tmp_path)
+    store = await open_store(config)
+    stale = ApprovalRow(
+        id=uuid.uuid4().hex,
+        wallet="main",
+        message_type="transfer",
+        action="broadcast",
+        requested_by="alice",
+        client_ip=None,
+        msg="{}",
+        quorum=2,
+        status="executing",
+        created_at=1.0,
+        expires_at=601.0,
+        updated_at=1.0,  # claimed long ago; nothing was recorded as sent
+        reason=None,
+        result=None,
+    )
+    await store.approvals.create(stale)
+    await store.close()
+    app = create_app(config)
+    async with app.router.lifespan_context(app):
+        row = await app.state.services.store.approvals.get(stale.id)
+    assert row is not None and (row.status, row.reason) == ("failed", "interrupted before its tx was sent")
