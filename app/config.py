@@ -238,6 +238,7 @@ class ServiceConfig(_Strict):
     # Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; none by default.
     trusted_proxies: list[str] = []
     login_throttle: LoginThrottleConfig = LoginThrottleConfig()
+    denial_window_seconds: Annotated[float, Field(ge=0, le=86400)] = 60.0  # app/signing/denials.py; 0: a row each
     # Keys the audit log's hash chain (HMAC); at least 32 bytes. Derived from secret_key if absent.
     audit_key: SecretStr | None = None
     # If set, GET /metrics needs `Authorization: Bearer <metrics_token>`; if absent, /metrics is open.

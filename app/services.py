@@ -116,6 +116,8 @@ class Services:
                 clock=clock,
                 source=config.source,
                 idempotency_ttl_seconds=config.idempotency_ttl_hours * 3600,
+                grants=lambda name: user.grants if (user := users.get(name)) is not None else {},
+                denial_window_seconds=config.denial_window_seconds,
             ),
             throttle=LoginThrottle(
                 store,

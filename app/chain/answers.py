@@ -71,6 +71,15 @@ class TxResult(_Answer):
     data: str | None = None
 
 
+class TxAnswer(_Answer):
+    """GET /api/v1/tx/{hash}?format=json: a tx the chain committed (code 0: applied)."""
+
+    hash: Annotated[str, Field(strict=True, pattern=r"^[0-9A-Fa-f]{1,128}$")]
+    code: Code = 0
+    height: Int64 | Annotated[str, Field(strict=True, pattern=r"^[0-9]{1,19}$")] | None = None
+    log: Annotated[str, Field(strict=True, max_length=2000)] | None = None
+
+
 class BroadcastAccepted(RootModel[Annotated[list[TxResult], Field(min_length=1, max_length=64)]]):
     """A 2xx broadcast answer: a non-empty list of results."""
 

@@ -1,6 +1,7 @@
 """Async client for a Binance Chain node's HTTP API (node-info, account, broadcast)."""
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,16 @@ class Balance:
     free: str
     locked: str
     frozen: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedTx:
+    """A tx the chain has in a block: its hash, result code (0: applied) and height."""
+
+    hash: str
+    code: int
+    height: int | None
+    log: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +151,21 @@ class NodeClient:
             raise NodeError(f"node {self.api_url} failed the account lookup with HTTP {status}")
         found: answers.BalancesAnswer = self._read("account", status, raw, answers.BalancesAnswer)
         return tuple(Balance(symbol=b.symbol, free=b.free, locked=b.locked, frozen=b.frozen) for b in found.balances)
+
+    async def tx(self, tx_hash: str) -> CommittedTx | None:
+        """The committed tx of this hash (upper-case hex), or None if the chain has none."""
+        if not re.fullmatch(r"[0-9A-F]{64}", tx_hash):
+            raise ValueError("a tx hash is 64 upper-case hex digits")
+        status, raw = await self._request("GET", f"/api/v1/tx/{tx_hash}", params={"format": "json"})
+        if status == 404:
+            return None
+        if status != 200:
+            raise NodeError(f"node {self.api_url} failed the tx lookup with HTTP {status}")
+        found: answers.TxAnswer = self._read("tx", status, raw, answers.TxAnswer)
+        if found.hash.upper() != tx_hash:
+            raise NodeError(f"node {self.api_url} answered the tx lookup with another tx")
+        height = int(found.height) if found.height is not None else None
+        return CommittedTx(hash=tx_hash, code=found.code, height=height, log=found.log)
 
     async def broadcast(self, tx_hex: str) -> BroadcastResult:
         """POST the signed tx hex to /api/v1/broadcast?sync=true; the answer, checked, as the node sent it.

@@ -1,4 +1,4 @@
-"""Command line: serve, devnet, check-config, hash-password, gen-secret, keystore, keys, audit."""
+"""Command line: serve, devnet, check-config, hash-password, gen-secret, keystore, keys, audit, approvals."""
 
 import argparse
 import asyncio
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.chain.address import encode_address, key_hash
+from app.cli import approvals as approvals_cli
 from app.cli import audit as audit_cli
 from app.cli import keys as keys_cli
 from app.config import ConfigError, ServiceConfig, load_config
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--account-index", type=int, default=0, help="m/44'/714'/0'/0/N (with --from-mnemonic)")
     create.set_defaults(func=cmd_keystore)
     audit_cli.add_parser(sub, default_config=DEFAULT_CONFIG)
+    approvals_cli.add_parser(sub, default_config=DEFAULT_CONFIG)
     keys_cli.add_parser(sub)
     sub.add_parser(
         "devnet",
@@ -259,6 +261,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "audit":
         cmd_audit(args)
         return
+    if args.command == "approvals":
+        raise SystemExit(approvals_cli.run(args, _load(args.config)))
     if args.command == "keys":
         cmd_keys(args)
         return

@@ -9,26 +9,37 @@ Every step is audited.
 """
 
 import json
+import math
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from app.chain.amounts import to_units
 from app.clock import Clock
-from app.errors import Conflict, NotFound, PermissionDenied, ServiceError
+from app.errors import Conflict, NotFound, PermissionDenied, ServiceError, TooManyRequests
 from app.observability.metrics import Metrics
 from app.permissions import Permission
 from app.signing.audit import Actor, AuditLog
-from app.signing.txs import SignRequest
+from app.signing.idempotency import Replay
+from app.signing.outcomes import outcome_unknown
+from app.signing.txs import SignRequest, SignResult
 from app.signing.wallets import WalletRegistry
 from app.signing.webhooks import Notifier
 from app.store import ApprovalRow, Store, Vote
-from app.store.approvals import Status
+from app.store.approvals import Listing, Status
 
 Grants = Callable[[str], frozenset[Permission]]  # wallet name -> the caller's grant on it
-Execute = Callable[[ApprovalRow], Awaitable[tuple[Status, str | None, Any]]]  # -> (status, reason, result)
+UserGrants = Callable[[str], Mapping[str, frozenset[Permission]]]  # username -> grants now ({} if gone)
+PAGE_SIZE = 100  # requests per listing page (at most MAX_PAGE_SIZE)
+MAX_PAGE_SIZE = 500
+OnSigned = Callable[[SignResult], Awaitable[None]]
+Execute = Callable[[ApprovalRow, OnSigned], Awaitable[tuple[Status, str | None, Any]]]  # -> (status, reason, result)
+
+
+class TooManyPending(TooManyRequests):
+    """The requester has as many pending requests on the wallet as its rule allows."""
 
 
 class UnknownApproval(NotFound):
@@ -131,7 +142,13 @@ class ApprovalDesk:
             reason=None,
             result=None,
         )
-        await self._approvals.create(row)
+        soonest = await self._approvals.create(row, max_pending=rule.max_pending_per_user)
+        if soonest is not None:  # one user cannot bury the approvers' list under junk requests
+            raise TooManyPending(
+                f"you already have {rule.max_pending_per_user} pending requests on wallet '{row.wallet}' "
+                "(its approvals.max_pending_per_user); cancel one or wait for decisions",
+                retry_after=max(1, math.ceil(soonest - now)),
+            )
         await self._audit.append(request.audit_entry(verb, outcome="approval_requested", approval_id=row.id))
         return await self._changed(row.id, "requested")
 
@@ -141,21 +158,29 @@ class ApprovalDesk:
         return await self._view(await self._expired_if_due(row))
 
     async def listed(
-        self, actor: Actor, granted: Grants, *, status: str | None, wallet: str | None
+        self,
+        actor: Actor,
+        granted: Grants,
+        *,
+        status: str | None,
+        wallet: str | None,
+        mine: bool | None = None,
+        after: str | None = None,
+        limit: int = PAGE_SIZE,
     ) -> list[ApprovalView]:
-        """The requests the caller made or may approve, newest first."""
-        wallets = {w.name for w in self._wallets if self._may_approve(w.name, granted)}
-        if wallet is not None:
-            wallets &= {wallet}
-        rows = await self._approvals.listed(wallets=wallets, requested_by=actor.username, status=None)
-        views = []
-        for row in rows:
-            if wallet is not None and row.wallet != wallet:
-                continue
-            current = await self._expired_if_due(row)
-            if status is None or current.status == status:
-                views.append(await self._view(current))
-        return views
+        """The requests the caller made or may approve, newest first, one page (filtered in the store)."""
+        wallets = frozenset(w.name for w in self._wallets if self._may_approve(w.name, granted))
+        query = Listing(wallets, actor.username, mine=mine, wallet=wallet, status=status, after=after, limit=limit)
+        return [await self._view(await self._expired_if_due(row)) for row in await self._approvals.listed(query)]
+
+    async def replayed(self, replay: Replay) -> Replay:
+        """A replayed 202 shows the request as it is now (200 once it is no longer pending)."""
+        approval_id = replay.body.get("approval_id") if replay.status_code == 202 else None
+        row = await self._approvals.get(approval_id) if isinstance(approval_id, str) else None
+        if row is None:
+            return replay
+        body = (await self._view(await self._expired_if_due(row))).to_json()
+        return Replay(202 if body["status"] == "pending" else 200, body)
 
     async def decide(
         self,
@@ -198,16 +223,30 @@ class ApprovalDesk:
         await self._record(row, actor, "approval_cancelled")
         return await self._changed(approval_id, "cancelled")
 
+    async def settled(self, approval_id: str) -> None:
+        """Count and notify a request whose outcome was resolved from the chain (app/signing/outcomes.py)."""
+        await self._changed(approval_id, "resolved")
+
     # ---- helpers ----
 
     async def _run(self, row: ApprovalRow) -> None:
         """Execute the claimed request (status executing) and record how it ended."""
         status: Status
+        sent: list[str] = []  # the tx recorded before it left, if one did
+
+        async def on_signed(signed: SignResult) -> None:
+            text = json.dumps({"tx_hash": signed.tx_hash, "sequence": signed.sequence})
+            if not await self._approvals.record_tx(row.id, text):  # resolved as interrupted meanwhile
+                raise Conflict(f"approval {row.id} is no longer executing; nothing was sent")
+            sent[:] = [text]
+
         try:
-            status, reason, result = await self._execute(row)
+            status, reason, result = await self._execute(row, on_signed)
         except ServiceError as exc:  # anything the pipeline refuses or fails with
-            status, reason, result = "failed", exc.message, None
-        stored = json.dumps(result) if result is not None else None
+            # A lost answer after the tx left is not a failure: it may have landed (resolved from the chain).
+            status = "unknown" if sent and outcome_unknown(exc) else "failed"
+            reason, result = exc.message, None
+        stored = json.dumps(result) if result is not None else (sent[0] if status == "unknown" else None)
         await self._approvals.move(row.id, from_status="executing", status=status, reason=reason, result=stored)
         await self._record(row, None, f"approval_{status}", reason=reason)
 

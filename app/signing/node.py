@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from app.chain import node as chain_node
-from app.chain.node import AccountState, Balance, BroadcastResult, NodeClient
+from app.chain.node import AccountState, Balance, BroadcastResult, CommittedTx, NodeClient
 from app.errors import (
     Conflict,
     NodeBadAnswer,
@@ -107,6 +107,10 @@ class Nodes:
     async def node_info(self, env: Environment) -> str:
         """The node's network name, asked now (not the cached chain id): a reachability check."""
         return await self.call(self.client(env).chain_id())
+
+    async def tx(self, env: Environment, tx_hash: str) -> CommittedTx | None:
+        """The committed tx of tx_hash on env's chain, or None (resolving an unknown outcome)."""
+        return await self.call(self.client(env).tx(tx_hash))
 
     async def broadcast(self, env: Environment, tx_hex: str) -> BroadcastResult:
         return await self.call(self.client(env).broadcast(tx_hex))

@@ -17,13 +17,15 @@ from typing import Any, TypeVar
 from app.chain.node import AccountState, BroadcastResult
 from app.chain.tx import SignedTx
 from app.clock import Clock
-from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PolicyDenied, ServiceError
+from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PermissionDenied, PolicyDenied, ServiceError
 from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
-from app.signing.approvals import ApprovalDesk, ApprovalView
+from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, TooManyPending, UserGrants
 from app.signing.audit import Actor, AuditLog, record_text
+from app.signing.denials import Denials
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
+from app.signing.outcomes import Outcomes
 from app.signing.policy import check_all, denied_for
 from app.signing.prepared import Prepared
 from app.signing.table import MESSAGE_TYPES
@@ -35,6 +37,10 @@ from app.store.approvals import Status
 
 T = TypeVar("T")
 MAX_SEQUENCE_RETRIES = 3
+
+
+class RequesterRevoked(PermissionDenied):
+    """An approved request whose requester lost the grant (or the user) since asking: it does not run."""
 
 
 class SigningService:
@@ -51,6 +57,8 @@ class SigningService:
         clock: Clock,
         source: int,
         idempotency_ttl_seconds: float,
+        grants: UserGrants,
+        denial_window_seconds: float = 0,
     ) -> None:
         self._store = store
         self._wallets = wallets
@@ -60,6 +68,7 @@ class SigningService:
         self._clock = clock
         self._source = source
         self._idempotency_ttl = idempotency_ttl_seconds
+        self._grants = grants
         self.notifier = Notifier(metrics)
         self.approvals = ApprovalDesk(
             store=store,
@@ -69,6 +78,12 @@ class SigningService:
             clock=clock,
             notifier=self.notifier,
             execute=self._execute_approved,
+        )
+        self.denials = Denials(
+            store=store, wallets=wallets, metrics=metrics, clock=clock, window_seconds=denial_window_seconds
+        )
+        self.outcomes = Outcomes(
+            store=store, wallets=wallets, nodes=nodes, audit=audit, clock=clock, changed=self.approvals.settled
         )
 
     # ---- the three operations ----
@@ -104,9 +119,8 @@ class SigningService:
         return ResyncResult(wallet.name, wallet.address, state.account_number, state.sequence)
 
     async def record_denial(self, entry: dict[str, Any], exc: ServiceError) -> None:
-        """Count and audit a refused attempt (web calls this when authorization fails)."""
-        self._metrics.denial(exc)
-        await self.audit.append({**entry, "outcome": "denied", "reason": exc.message})
+        """Count and audit a refused attempt (web calls this when authorization fails); aggregated per window."""
+        await self.denials.record(entry, exc)
 
     # ---- steps ----
 
@@ -114,7 +128,7 @@ class SigningService:
         """Idempotency: run action once per (user, wallet, Idempotency-Key)."""
         if request.idempotency_key is None:
             return await action()
-        return await run_once(
+        answer = await run_once(
             store=self._store,
             ttl_seconds=self._idempotency_ttl,
             scope=f"{request.actor.username}\n{request.wallet.name}",
@@ -123,6 +137,7 @@ class SigningService:
             action=action,
             to_answer=_answer,
         )
+        return await self.approvals.replayed(answer) if isinstance(answer, Replay) else answer
 
     async def _ask(self, request: SignRequest, verb: str) -> ApprovalView:
         """Approval: the request is checked as if it ran now (input, static limits), then waits for its quorum."""
@@ -130,19 +145,34 @@ class SigningService:
         self._limits(request)  # static rules now; the rolling windows count when it runs
         return await self.approvals.request(request, verb)
 
-    async def _execute_approved(self, row: ApprovalRow) -> tuple[Status, str | None, Any]:
+    async def _execute_approved(self, row: ApprovalRow, on_signed: OnSigned) -> tuple[Status, str | None, Any]:
         """Run a request whose quorum was reached, as its requester, through the same pipeline."""
         message = next(m for m in MESSAGE_TYPES if m.name == row.message_type)
         wallet = self._wallets.get(row.wallet)
         if wallet is None:  # the wallet left the config since the request was made
             return "failed", f"wallet '{row.wallet}' is no longer configured", None
         msg = message.model.model_validate(json.loads(row.msg))
-        request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg)
+        request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg, on_signed=on_signed)
+        await self._reauthorize(request, row)
         if row.action == "sign":
             signed = await self._audited(request, "sign", self._sign(request))
             return "executed", None, signed.to_json()
         answer = await self._audited(request, "broadcast", self._send(request))
         return "executed", None, {"node_response": answer}
+
+    async def _reauthorize(self, request: SignRequest, row: ApprovalRow) -> None:
+        """The requester must still hold the grant (current config) when the quorum completes; audited."""
+        try:
+            self._wallets.authorize(
+                row.wallet,
+                self._grants(row.requested_by).get(row.wallet, frozenset()),
+                request.message.permission,
+                client_host=row.client_ip,
+            )
+        except ServiceError as exc:  # a revoked user's request must not run on others' approvals
+            refused = RequesterRevoked(f"requester '{row.requested_by}' may no longer use wallet '{row.wallet}': {exc}")
+            await self.record_denial(request.audit_entry(row.action, approval_id=row.id), refused)
+            raise refused from None
 
     async def _audited(self, request: SignRequest, verb: str, work: Awaitable[T]) -> T:
         """Run work; a failure is audited (with its reason) before it is raised; policy refusals are denials."""
@@ -160,7 +190,7 @@ class SigningService:
             raise
 
     async def _record_failure(self, entry: dict[str, Any], exc: ServiceError) -> None:
-        if isinstance(exc, PolicyDenied):
+        if isinstance(exc, PolicyDenied | TooManyPending):  # refusals: counted as denials (aggregated)
             await self.record_denial(entry, exc)
         elif not isinstance(exc, AuditUnavailable):  # an unwritable audit log cannot record its own failure
             await self.audit.append({**entry, "outcome": "failed", "reason": exc.message})
@@ -170,6 +200,7 @@ class SigningService:
         return check_all(self._wallets.policies(request.wallet, request.actor.username), request.msg.spend())
 
     async def _sign(self, request: SignRequest) -> SignResult:
+        await self.outcomes.settle(request.wallet)  # an earlier approved tx's fate first: it may hold a sequence
         started = self._clock.monotonic()
         wallet = request.wallet
         prepared = request.message.prepare(request.msg, wallet)
@@ -242,6 +273,7 @@ class SigningService:
         return result
 
     async def _send(self, request: SignRequest) -> list[Any]:
+        await self.outcomes.settle(request.wallet)  # an earlier approved tx's fate first: it may hold a sequence
         started = self._clock.monotonic()
         wallet = request.wallet
         prepared = request.message.prepare(request.msg, wallet)
@@ -264,6 +296,7 @@ class SigningService:
                     with suppress(Exception):
                         await self._store.sequences.mark_stale(key)
                     raise
+                await self._before_sending(request, result)
                 try:
                     answer = await self.nodes.broadcast(wallet.environment, result.signed_msg)
                 except ServiceError:
@@ -297,6 +330,16 @@ class SigningService:
             request.message.name, "broadcast", wallet=wallet.name, seconds=self._clock.monotonic() - started
         )
         return answer.body  # type: ignore[no-any-return]  # the node's JSON, passed on as it is
+
+    async def _before_sending(self, request: SignRequest, result: SignResult) -> None:
+        """An approved request records its tx before it leaves, so a lost answer can be resolved from the chain."""
+        if request.on_signed is None:
+            return
+        try:
+            await request.on_signed(result)
+        except BaseException:  # not sent: give the sequence back (the account's lock is held)
+            await self._store.sequences.release(request.wallet.account_key, result.sequence)
+            raise
 
     # ---- sequences and signatures ----
 

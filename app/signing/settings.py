@@ -32,6 +32,8 @@ class ApprovalsConfig(BaseModel):
     above: dict[TokenName, LimitAmount] | None = None
     message_types: list[str] = ["transfer"]
     expire_after_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 86400
+    # Pending requests one user may have on the wallet at a time: more are refused (429).
+    max_pending_per_user: Annotated[int, Field(ge=1, le=10_000)] = 20
     # Optional: a POST of the request's JSON on every status change, signed with webhook_secret.
     webhook_url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2048)] | None = None
     webhook_secret: SecretStr | None = None

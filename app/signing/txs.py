@@ -1,6 +1,7 @@
 """The pipeline's request and result types, and the tx pieces every signing path shares."""
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ class SignRequest:
     message: MessageType
     msg: SignableMsg
     idempotency_key: str | None = None
+    # An approved request's hook, awaited with each tx before it is sent (app/signing/outcomes.py).
+    on_signed: "Callable[[SignResult], Awaitable[None]] | None" = None
 
     def action(self, verb: str) -> str:
         return f"{self.message.name}/{verb}"

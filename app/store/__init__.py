@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from app.clock import Clock, SystemClock
 from app.store.approvals import ApprovalRow, Approvals, Vote
-from app.store.audit import AuditChain, AuditRow, AuditWriteError, Verification
+from app.store.audit import AuditChain, AuditQuery, AuditRow, AuditWriteError, Verification
 from app.store.database import Database
+from app.store.denials import DenialWindows
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
@@ -23,6 +24,7 @@ __all__ = [
     "AccountKey",
     "AccountRow",
     "ApprovalRow",
+    "AuditQuery",
     "AuditRow",
     "AuditWriteError",
     "IdempotencyClaim",
@@ -49,6 +51,7 @@ class Store:
     locks: AccountLocks
     approvals: Approvals
     revocations: Revocations
+    denials: DenialWindows
 
     @classmethod
     async def open(cls, database_url: str, *, audit_key: bytes, clock: Clock | None = None) -> "Store":
@@ -56,6 +59,7 @@ class Store:
         clock = clock or SystemClock()
         db = await Database.open(database_url)
         audit = AuditChain(db, audit_key)
+        await audit.index_missing()  # rows from before schema 6 get their filter fields, once
         return cls(
             db=db,
             sequences=Sequences(db, audit, clock),
@@ -65,6 +69,7 @@ class Store:
             locks=AccountLocks(db),
             approvals=Approvals(db, clock),
             revocations=Revocations(db),
+            denials=DenialWindows(db, audit),
         )
 
     async def close(self) -> None:

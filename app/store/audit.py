@@ -8,16 +8,17 @@ from that row on, and only a holder of the audit key could forge a consistent on
 import asyncio
 import hashlib
 import hmac
+import json
 from collections.abc import AsyncGenerator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from app.store.database import Database
-from app.store.schema import audit_head, audit_log
-from app.store.sql import Statement, param
+from app.store.schema import audit_checkpoint, audit_fields, audit_head, audit_log
+from app.store.sql import InsertOrSkip, Statement, param
 
 T = TypeVar("T")
 
@@ -37,6 +38,15 @@ _INSERT = Statement(
         row_hash=param("row_hash"),
     )
 )
+_FIELD_VALUES = {
+    "id": param("id"),
+    "at": param("at"),
+    "wallet": param("wallet"),
+    "username": param("username"),
+    "outcome": param("outcome"),
+}
+_FIELDS = Statement(sa.insert(audit_fields).values(_FIELD_VALUES))
+_FIELDS_MISSING = InsertOrSkip(audit_fields, _FIELD_VALUES)
 _HEAD_SET = Statement(sa.update(audit_head).where(audit_head.c.id == 1).values(last_hash=param("new_hash")))
 
 PAGE_ROWS = 1000  # rows per read: listing or checking a long log holds one page in memory
@@ -64,6 +74,7 @@ class Verification:
     rows: int
     first_bad_id: int | None = None
     reason: str = ""
+    checked: int = 0  # rows walked by this check (an incremental one skips those checked before)
 
 
 class AuditChain:
@@ -84,8 +95,43 @@ class AuditChain:
         row_id, prev_hash = int(head[0]), str(head[1])
         row_hash = self._link(prev_hash, row_id, at, record)
         _INSERT.run(conn, {"id": row_id, "at": at, "record": record, "prev_hash": prev_hash, "row_hash": row_hash})
+        _FIELDS.run(conn, _fields_of(row_id, at, record))
         _HEAD_SET.run(conn, {"new_hash": row_hash})
         return row_id
+
+    async def index_missing(self) -> int:
+        """Give rows written before the audit_fields table (schema 6) their fields; how many were added."""
+        added = 0
+        while True:
+            page = await self._db.read(_unindexed_page)
+            if not page:
+                return added
+            await self._db.write(partial(_index_rows, rows=page))
+            added += len(page)
+
+    async def newest(self, query: "AuditQuery") -> list[AuditRow]:
+        """The newest query.limit rows that match, newest first: filtered and cut in the store."""
+        fields = audit_fields.c
+        where: list[sa.ColumnElement[bool]] = [fields.wallet.in_(sorted(query.wallets))]
+        if query.user is not None:
+            where.append(fields.username == query.user)
+        if query.outcome is not None:
+            where.append(fields.outcome == query.outcome)
+        if query.since is not None:
+            where.append(fields.at >= query.since)
+        if query.until is not None:
+            where.append(fields.at <= query.until)
+        if query.before is not None:
+            where.append(fields.id < query.before)
+        select = (
+            sa.select(*_LISTED)
+            .join_from(audit_fields, audit_log, audit_log.c.id == fields.id)
+            .where(*where)
+            .order_by(fields.id.desc())
+            .limit(query.limit)
+        )
+        rows = await self._db.read(lambda conn: conn.execute(select).all())
+        return [AuditRow(int(r[0]), float(r[1]), str(r[2])) for r in rows]
 
     async def append(self, *, at: float, record: str) -> int:
         """Append one row (group-committed after the batch's account rows); raise AuditWriteError."""
@@ -113,27 +159,130 @@ class AuditChain:
             after = int(page[-1][0])
 
     async def verify(self) -> Verification:
-        """Walk the chain; report the first row that was edited, deleted or reordered.
+        """Walk the whole chain; report the first row that was edited, deleted or reordered."""
+        return await self._walk_on(_Walk(self._link))
 
-        Page by page, then the head (read after the rows). A head past the rows walked counts rows
-        appended meanwhile, or deleted: the rows up to it are read too, and must all be there.
+    async def verify_new(self) -> Verification:
+        """Walk only the rows after the last checkpoint (rows up to it were checked before), then move it on.
+
+        The checkpoint's own row must still carry the hash it was checked with, and the checkpoint
+        is keyed with the audit key (nobody who can only write the store can move it past an edit).
+        A full check (verify, `python -m app audit verify`) still walks every row.
         """
         walk = _Walk(self._link)
+        found = await self._db.read(_checkpoint)
+        if found is not None:
+            last_id, last_hash, mac, row_hash = found
+            if not hmac.compare_digest(mac, self._checkpoint_mac(last_id, last_hash)):
+                return Verification(False, 0, 1, "the verification checkpoint is not the service's: run a full check")
+            if row_hash != last_hash:
+                return Verification(False, last_id - 1, last_id, "changed since it was verified")
+            walk.count, walk.prev_hash = last_id, last_hash
+        start = walk.count
+        result = await self._walk_on(walk)
+        if result.ok and walk.count > start:
+            mac = self._checkpoint_mac(walk.count, walk.prev_hash)
+            await self._db.write(partial(_set_checkpoint, last_id=walk.count, last_hash=walk.prev_hash, mac=mac))
+        return result
+
+    def _checkpoint_mac(self, last_id: int, last_hash: str) -> str:
+        return hmac.new(self._key, f"checkpoint\n{last_id}\n{last_hash}".encode(), hashlib.sha256).hexdigest()
+
+    async def _walk_on(self, walk: "_Walk") -> Verification:
+        """Page by page from walk's row on, then the head (read after the rows).
+
+        A head past the rows walked counts rows appended meanwhile, or deleted: the rows up to it
+        are read too, and must all be there.
+        """
+        start = walk.count
         head: tuple[int, str] | None = None
         while True:
             upto = None if head is None else head[0]
             page, read_head = await self._db.read(partial(_chain_page, after=walk.count, upto=upto))
             if (broken := walk.check(page)) is not None:
-                return broken
+                return replace(broken, checked=walk.count - start)
             head = head or read_head
             if head is not None and len(page) < PAGE_ROWS and (upto is not None or head[0] <= walk.count):
                 break
         last_id, last_hash = head
+        checked = walk.count - start
         if last_id != walk.count or last_hash != walk.prev_hash:
             return Verification(
-                False, walk.count, walk.count + 1, f"the chain ends at row {walk.count} but {last_id} were written"
+                False,
+                walk.count,
+                walk.count + 1,
+                f"the chain ends at row {walk.count} but {last_id} were written",
+                checked=checked,
             )
-        return Verification(True, walk.count)
+        return Verification(True, walk.count, checked=checked)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditQuery:
+    """The rows the console's audit page asks for (wallet among wallets, the rest exact or a time range)."""
+
+    wallets: frozenset[str]
+    user: str | None = None
+    outcome: str | None = None
+    since: float | None = None
+    until: float | None = None
+    before: int | None = None  # an id: rows older than it (the next page)
+    limit: int = 200
+
+
+def _fields_of(row_id: int, at: float, record: str) -> dict[str, Any]:
+    """The filterable fields of a record (its wallet, user and outcome)."""
+    try:
+        entry = json.loads(record)
+    except ValueError:
+        entry = {}
+    entry = entry if isinstance(entry, dict) else {}
+    return {
+        "id": row_id,
+        "at": at,
+        "wallet": str(entry.get("wallet") or ""),
+        "username": str(entry.get("user") or ""),
+        "outcome": str(entry.get("outcome") or ""),
+    }
+
+
+def _index_rows(conn: sa.Connection, *, rows: Sequence[Sequence[Any]]) -> None:
+    for row_id, at, record in rows:
+        _FIELDS_MISSING.run(conn, _fields_of(int(row_id), float(at), str(record)))
+
+
+def _unindexed_page(conn: sa.Connection) -> Sequence[Sequence[Any]]:
+    missing = (
+        sa.select(audit_log.c.id, audit_log.c.at, audit_log.c.record)
+        .select_from(audit_log.outerjoin(audit_fields, audit_fields.c.id == audit_log.c.id))
+        .where(audit_fields.c.id.is_(None))
+        .order_by(audit_log.c.id)
+        .limit(PAGE_ROWS)
+    )
+    return conn.execute(missing).all()
+
+
+def _checkpoint(conn: sa.Connection) -> tuple[int, str, str, str | None] | None:
+    """The checkpoint and the current hash of its row (None if the row is gone)."""
+    found = conn.execute(
+        sa.select(
+            audit_checkpoint.c.last_id, audit_checkpoint.c.last_hash, audit_checkpoint.c.mac, audit_log.c.row_hash
+        )
+        .select_from(audit_checkpoint.outerjoin(audit_log, audit_log.c.id == audit_checkpoint.c.last_id))
+        .where(audit_checkpoint.c.id == 1)
+    ).first()
+    return (int(found[0]), str(found[1]), str(found[2]), found[3]) if found is not None else None
+
+
+def _set_checkpoint(conn: sa.Connection, *, last_id: int, last_hash: str, mac: str) -> None:
+    values = {"last_id": last_id, "last_hash": last_hash, "mac": mac}
+    moved = conn.execute(
+        sa.update(audit_checkpoint)
+        .where(audit_checkpoint.c.id == 1, audit_checkpoint.c.last_id < last_id)
+        .values(**values)
+    )
+    if moved.rowcount == 0 and conn.execute(sa.select(audit_checkpoint.c.id)).first() is None:
+        conn.execute(sa.insert(audit_checkpoint).values(id=1, **values))
 
 
 @dataclass

@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 # 1: accounts, idempotency keys; 2: audit chain, login failures; 3: limit usage;
 # 4: login attempts (replacing login failures: each guess is reserved before it is checked), revoked tokens;
-# 5: approvals
-SCHEMA_VERSION = 5
+# 5: approvals; 6: denial windows, audit fields (the console's filters), the audit checkpoint
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -115,6 +115,43 @@ approval_votes = sa.Table(
     sa.Column("decision", sa.Text, nullable=False),  # approve or reject
     sa.Column("reason", sa.Text),
     sa.Column("at", sa.Float, nullable=False),
+)
+
+
+# Repeated denials: per (user, wallet, kind) the window's first denial is an audit row; the rest are
+# counted here and written as one row with their count when the window is over.
+denial_windows = sa.Table(
+    "denial_windows",
+    metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("wallet", sa.Text, primary_key=True),  # "" for wallet names that do not exist
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("repeated", sa.BigInteger, nullable=False),  # denials since the first, not yet written
+    sa.Column("last_reason", sa.Text, nullable=False),
+    sa.Index("denial_windows_started", "started_at"),
+)
+
+# Each audit row's wallet, user and outcome, written with the row: the console filters and pages here.
+audit_fields = sa.Table(
+    "audit_fields",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("wallet", sa.Text, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Index("audit_fields_wallet", "wallet", "id"),
+)
+
+# The last audit row checked, with its hash: the console verifies only the rows after it.
+audit_checkpoint = sa.Table(
+    "audit_checkpoint",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_id", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", sa.Text, nullable=False),
+    sa.Column("mac", sa.Text, nullable=False),  # HMAC with the audit key: the store's writers cannot move it on
 )
 
 

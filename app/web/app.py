@@ -29,6 +29,18 @@ sign or broadcast route of a message type with `{"msg": {...}, "wallet_name": ".
 """
 
 
+async def _resolve_outcomes(services: Services) -> None:
+    """Approved requests left unknown or executing (a crash) are resolved from the chain at start-up."""
+    try:
+        await services.signing.denials.flush_due()  # counts of denial windows closed while stopped
+        resolved = await services.signing.outcomes.resolve_all()
+    except Exception as exc:  # the store or a node failing must not stop start-up: the next request retries
+        log.warning("start-up: approval outcomes not resolved: %s", type(exc).__name__)
+        return
+    for approval_id, status in resolved.items():
+        log.info("start-up: approval %s is %s", approval_id, status)
+
+
 def create_app(
     config: ServiceConfig, *, services: Services | None = None, clock: Clock | None = None, serving: bool = False
 ) -> FastAPI:
@@ -49,6 +61,7 @@ def create_app(
         except KeySetupError as exc:  # names the wallet and the reason, never a PIN
             log.error("cannot start: %s", exc)
             raise
+        await _resolve_outcomes(app.state.services)
         if serving:
             freeze_startup_objects()
         try:

@@ -77,13 +77,15 @@ class Stack:
         return [e async for e in self.services.signing.audit.entries()]
 
 
-async def open_stack(data: dict[str, Any], tmp_path: Any, *, transport: Any = None) -> tuple[Stack, Any]:
+async def open_stack(
+    data: dict[str, Any], tmp_path: Any, *, transport: Any = None, devnet: Any = None, node_timeout: float = 5
+) -> tuple[Stack, Any]:
     clock = FakeClock()
-    devnet = create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=FUNDED)
+    devnet = devnet or create_devnet(chain_id=CHAIN_ID, hrp=HRP, genesis=FUNDED)
     config = parse_config(data, base_dir=tmp_path)
 
     def node_factory(env: Environment) -> NodeClient:
-        return NodeClient(env.api_url, timeout=5, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
+        return NodeClient(env.api_url, timeout=node_timeout, transport=httpx.ASGITransport(devnet))  # type: ignore[arg-type]
 
     services = await Services.open(config, node_factory=node_factory, clock=clock)
     if transport is not None:  # the webhook receiver
@@ -323,3 +325,43 @@ def test_check_config_refuses_a_quorum_larger_than_the_approvers(tmp_path) -> No
     assert "wallets.0.approvals.quorum: 3 approvers needed but only 2 user(s) may approve on this wallet" in str(
         caught.value
     )
+
+
+async def test_a_replayed_idempotency_key_after_execution_returns_the_current_state(stack: Stack) -> None:
+    headers = {**(await stack.as_("alice")), "Idempotency-Key": "pay-8"}
+    first = await stack.client.post("/api/transfer/broadcast", json=BIG, headers=headers)
+    path = f"/api/approvals/{first.json()['approval_id']}"
+    await stack.post("bob", f"{path}/approve")
+    await stack.post("carol", f"{path}/approve")
+    again = await stack.client.post("/api/transfer/broadcast", json=BIG, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "executed" and again.json()["result"]["node_response"][0]["ok"] is True
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+
+async def test_a_requester_who_lost_the_grant_is_refused_at_execution(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = approvals_config()
+    opened, client = await open_stack(data, tmp_path)
+    try:
+        pending = await _pending(opened)
+    finally:
+        await client.aclose()
+        await opened.services.close()
+    alice = next(u for u in data["users"] if u["username"] == "alice")
+    alice["wallet_permissions"] = [g for g in alice["wallet_permissions"] if g["wallet_name"] != "main"]
+    restarted, client = await open_stack(data, tmp_path)  # the same store, the new config
+    try:
+        path = f"/api/approvals/{pending['approval_id']}"
+        await restarted.post("bob", f"{path}/approve")
+        done = await restarted.post("carol", f"{path}/approve")
+        assert done.status_code == 200, done.text
+        assert done.json()["status"] == "failed"
+        assert done.json()["reason"] == "requester 'alice' may no longer use wallet 'main': wallet 'main' not found"
+        assert restarted.devnet.state.ledger.account(OTHER_ADDRESS) is None  # nothing was sent
+        rows = await restarted.audit()
+        denied = [r for r in rows if r["outcome"] == "denied"]
+        assert denied and denied[-1]["user"] == "alice" and denied[-1]["approval_id"] == pending["approval_id"]
+        assert rows[-1]["outcome"] == "approval_failed"
+    finally:
+        await client.aclose()
+        await restarted.services.close()

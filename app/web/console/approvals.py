@@ -22,6 +22,7 @@ from app.web.console.session import ConsoleRefusal
 ID_RE = re.compile(r"^[0-9a-f]{32}$")
 REASON_RE = re.compile(r"^[^\x00-\x1f\x7f]+$")  # as the API's RejectRequest
 MAX_REASON_CHARS = 500
+MAX_TO_DECIDE = 200
 MAX_OWN = 50
 MAX_RECENT = 20
 LABELS = {"refid": "Order reference", "proposal_id": "Proposal"}
@@ -182,20 +183,19 @@ def _refusal(exc: ServiceError) -> ConsoleRefusal:
 
 
 async def approvals_page(services: Services, user: User, client: str | None) -> ApprovalsPage:
+    """Three listings, each filtered and cut in the store: others' pending ones first, whatever else exists."""
     may_approve = approvable(services, user)
+    desk, actor, grants = services.signing.approvals, Actor(user.username, client), grants_of(user)
     try:
-        views = await services.signing.approvals.listed(
-            Actor(user.username, client), grants_of(user), status=None, wallet=None
-        )
+        to_decide = await desk.listed(actor, grants, status="pending", wallet=None, mine=False, limit=MAX_TO_DECIDE)
+        own = await desk.listed(actor, grants, status=None, wallet=None, mine=True, limit=MAX_OWN)
+        recent = await desk.listed(actor, grants, status="done", wallet=None, mine=False, limit=MAX_RECENT)
     except ServiceError as exc:
         raise _refusal(exc) from None
-    cards = [card(services, v, user, may_approve) for v in views]
-    mine = [c for c in cards if c.requested_by == user.username]
-    others = [c for c in cards if c.requested_by != user.username]
     return ApprovalsPage(
-        to_decide=tuple(c for c in others if c.status == "pending"),
-        own=tuple(mine[:MAX_OWN]),
-        recent=tuple(c for c in others if c.status != "pending")[:MAX_RECENT],
+        to_decide=tuple(card(services, v, user, may_approve) for v in to_decide),
+        own=tuple(card(services, v, user, may_approve) for v in own),
+        recent=tuple(card(services, v, user, may_approve) for v in recent),
         approver_on=tuple(sorted(may_approve)),
     )
 

@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth.users import User
 from app.permissions import Permission
+from app.signing.approvals import MAX_PAGE_SIZE, PAGE_SIZE
 from app.web.deps import CurrentUser, ServicesDep, actor_of
 from app.web.jsonbody import DecimalJSONRoute
 from app.web.openapi import body_example, errors
@@ -14,7 +15,7 @@ from app.web.schemas import WALLET_NAME_PATTERN
 
 router = APIRouter(tags=["approvals"], route_class=DecimalJSONRoute)
 ApprovalId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", examples=["3f2c9a0d4b7e4e0f9a1b2c3d4e5f6a7b"])]
-StatusName = Literal["pending", "executing", "executed", "failed", "rejected", "cancelled", "expired"]
+StatusName = Literal["pending", "executing", "unknown", "executed", "failed", "rejected", "cancelled", "expired"]
 
 
 class ApprovalVote(BaseModel):
@@ -44,9 +45,11 @@ class ApprovalResponse(BaseModel):
     expires_at: str
     msg: dict[str, Any]
     rejected_by: Rejection | None = None
-    reason: str | None = Field(default=None, description="Why it was rejected or failed.")
+    reason: str | None = Field(default=None, description="Why it was rejected or failed, or its outcome is unknown.")
     result: dict[str, Any] | None = Field(
-        default=None, description="Once executed: the signed tx (sign) or {node_response} (broadcast)."
+        default=None,
+        description="Once executed: the signed tx (sign) or {node_response} (broadcast); "
+        "while unknown: {tx_hash, sequence} of the tx whose answer was lost.",
     )
 
 
@@ -72,12 +75,21 @@ async def list_approvals(
     user: CurrentUser,
     services: ServicesDep,
     request: Request,
+    response: Response,
     status: Annotated[StatusName | None, Query()] = None,
     wallet_name: Annotated[str | None, Query(max_length=64, pattern=WALLET_NAME_PATTERN)] = None,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f]{32}$", description="The Next-Cursor header of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = PAGE_SIZE,
 ) -> list[dict[str, Any]]:
-    """The requests you made or may approve, newest first."""
+    """The requests you made or may approve, newest first, `limit` a page; a `Next-Cursor` header if more follow."""
     desk = services.signing.approvals
-    views = await desk.listed(actor_of(user, request), _grants(user), status=status, wallet=wallet_name)
+    actor = actor_of(user, request)
+    views = await desk.listed(actor, _grants(user), status=status, wallet=wallet_name, after=cursor, limit=limit + 1)
+    if len(views) > limit:
+        views = views[:limit]
+        response.headers["Next-Cursor"] = views[-1].row.id
     return [view.to_json() for view in views]
 
 
