@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.store.audit import AuditChain
 from app.store.database import Database
+from app.store.schema import audit_head
 from app.store.schema import denial_windows as windows
 
 Summary = Callable[["Window", float], str]  # (the closed window, now) -> its audit record text
@@ -54,6 +55,9 @@ class DenialWindows:
         """Append record (and the closed window's count) or count it; True if record was appended."""
 
         def write(conn: sa.Connection) -> bool:
+            # The audit head's row lock first (every append takes it): replicas' read-then-insert of one
+            # window are serialized, so two first denials never both insert it (PostgreSQL).
+            conn.execute(sa.select(audit_head.c.id).where(audit_head.c.id == 1).with_for_update())
             found = conn.execute(sa.select(*windows.c).where(_key(username, wallet, kind))).first()
             if found is not None and now < found.started_at + window_seconds:
                 update = sa.update(windows).where(_key(username, wallet, kind))
