@@ -3,6 +3,10 @@
 Every PKCS#11 call runs on the wallet's bounded worker threads (app.keys.offload), never on the
 event loop, and under `timeout_seconds`. Sessions are opened once at start-up and reused; the PIN
 is logged in once per token and process (PKCS#11 login state is per application and token).
+
+A token that went away and came back (re-inserted, SoftHSM2's token directory moved away and back)
+leaves the cached sessions, object handles and login dead: after such an error the source re-opens
+its sessions (logging in again if the login was lost), finds its key again and retries once.
 """
 
 import hashlib
@@ -19,12 +23,13 @@ import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11
 
-from app.keys.base import KeyBackendUnavailable, KeySetupError
+from app.keys.base import Cause, KeyBackendUnavailable, KeySetupError
 from app.keys.ecdsa import (
     KeyFormatError,
     check_secp256k1,
     checked_compact,
     curve_name,
+    format_cause,
     is_high_s,
     public_key_from_ec_point,
     split_raw,
@@ -34,6 +39,22 @@ from app.keys.settings import Pkcs11Settings
 
 POOL_SIZE = 2
 _SELF_TEST_DIGEST = hashlib.sha256(b"bnc-signing-service pkcs11 self-test").digest()
+# Errors after which the session, its object handles or the login may be gone while the token itself
+# can be reached again: the source re-opens and retries once (a bounded retry, never a loop).
+_STALE: tuple[type[p11.PKCS11Error], ...] = (
+    p11.ObjectHandleInvalid,
+    p11.KeyHandleInvalid,
+    p11.SessionHandleInvalid,
+    p11.SessionClosed,
+    p11.UserNotLoggedIn,
+    p11.DeviceRemoved,
+    p11.DeviceError,
+    p11.TokenNotPresent,
+    p11.TokenNotRecognised,
+    p11.SlotIDInvalid,
+)
+# The token, its session or its key is not there (now): the call never reached a working token.
+_GONE: tuple[type[p11.PKCS11Error], ...] = (*_STALE, p11.NoSuchToken, p11.NoSuchKey)
 
 
 class Refused(Exception):
@@ -45,6 +66,7 @@ class _Login:
     pin_digest: bytes
     session: Any  # the session that logged in; closing it logs the whole token out (C_Logout)
     users: int
+    epoch: int  # the module's epoch the session belongs to (a re-initialized module has dropped it)
 
 
 class Module:
@@ -61,6 +83,18 @@ class Module:
         self.path = path
         self.lock = threading.Lock()
         self.logins: dict[str, _Login] = {}
+        # Bumped by reinitialize(): sessions of an older epoch died with C_Finalize and are never closed
+        # (their handle numbers may belong to new sessions now).
+        self.epoch = 0
+
+    def reinitialize(self) -> None:
+        """C_Finalize and C_Initialize, the caller holding `lock`: the module reads its tokens afresh.
+
+        SoftHSM2 keeps a token that could not be read as absent until then (its directory moved away
+        and back). Every session of the process on this module ends; each source re-opens its own.
+        """
+        self.lib.reinitialize()
+        self.epoch += 1
 
 
 # The one exception to "no module-level state": PKCS#11 itself is per process (C_Initialize may be
@@ -108,10 +142,23 @@ def reason(exc: BaseException, *, token_label: str, key_label: str = "") -> str:
     return f"PKCS#11 error {type(exc).__name__}"  # the class names the CKR_ code, e.g. DeviceError
 
 
-@dataclass(frozen=True)
+def cause_of(exc: BaseException) -> Cause:
+    """The failure class of a PKCS#11 call's exception (app.keys.base.Cause)."""
+    if isinstance(exc, KeyFormatError):
+        return format_cause(exc)
+    if isinstance(exc, queue.Empty | TimeoutError):
+        return "timeout"
+    if isinstance(exc, _GONE):
+        return "unreachable"
+    if isinstance(exc, Refused):  # the token answers, but with another key than the one shown at start-up
+        return "bad_answer"
+    return "backend_error"
+
+
+@dataclass
 class _Entry:
-    session: Any  # pkcs11.Session
-    key: Any  # pkcs11.PrivateKey, bound to that session
+    session: Any  # pkcs11.Session; replaced in place when the source re-opens (under the module lock)
+    key: Any  # pkcs11.PrivateKey, bound to that session; None (with session) after a failed re-open
 
 
 @dataclass
@@ -137,7 +184,24 @@ def _login(module: Module, token: Any, pin: str) -> None:
         return
     # Login state is per application and token: this one session holds it for every wallet's sessions,
     # and it is closed (logging out) only when the last wallet on the token closes.
-    module.logins[label] = _Login(_pin_digest(pin), token.open(user_pin=pin), 1)
+    module.logins[label] = _Login(_pin_digest(pin), token.open(user_pin=pin), 1, module.epoch)
+
+
+def _relogin(module: Module, token: Any, pin: str) -> None:
+    """Log the token in again after its login was lost (the token went away and came back)."""
+    login = module.logins.get(token.label)
+    if login is None:  # cannot happen while a source on the token is open; log in as at start-up
+        _login(module, token, pin)
+        return
+    # The login is already gone, so closing its dead session first loses nothing, and a module that
+    # reuses handle numbers cannot have given the old number to the new session.
+    if login.epoch == module.epoch:
+        _close_all([login.session])
+    try:
+        login.session = token.open(user_pin=pin)
+    except p11.UserAlreadyLoggedIn:  # the login held after all: the caller's key lookup decides
+        pass
+    login.epoch = module.epoch
 
 
 def _logout(module: Module, token_label: str) -> None:
@@ -146,7 +210,8 @@ def _logout(module: Module, token_label: str) -> None:
         login.users -= 1
         if login.users <= 0:
             del module.logins[token_label]
-            _close_all([login.session])
+            if login.epoch == module.epoch:
+                _close_all([login.session])
 
 
 def find_token(lib: Any, label: str) -> Any:
@@ -201,6 +266,37 @@ def _self_test(key: Any, public_key: bytes, label: str) -> None:
         raise Refused(f"private key '{label}' does not match the public key object of the same label") from None
 
 
+def _find_keys(token: Any, module: Module, settings: Pkcs11Settings, sessions: list[Any]) -> list[Any]:
+    """The private key in each of sessions, logging in again once if the token's login was lost."""
+    label = settings.key_label
+    try:
+        return [_find_private_key(session, label) for session in sessions]
+    except (p11.NoSuchKey, p11.UserNotLoggedIn):  # a private object is hidden from a token not logged in
+        _relogin(module, token, settings.pin.get_secret_value())
+        return [_find_private_key(session, label) for session in sessions]
+
+
+def _reopen_locked(module: Module, settings: Pkcs11Settings, *, count: int, public_key: bytes) -> _Opened:
+    """Fresh sessions and handles on the token, the same key as at start-up; the caller holds the lock."""
+    try:
+        token = find_token(module.lib, settings.token_label)
+    except p11.NoSuchToken:  # a token that came back is listed only after the module re-reads its tokens
+        module.reinitialize()
+        token = find_token(module.lib, settings.token_label)
+    sessions: list[Any] = []
+    try:
+        sessions += [token.open() for _ in range(count)]
+        keys = _find_keys(token, module, settings, sessions)
+        public_object, found = _public_key(sessions[0], settings.key_label)
+        # Another key under the same label (a token re-initialized meanwhile) must never sign for this wallet.
+        if found != public_key:
+            raise Refused(f"the key labelled '{settings.key_label}' is not the one this wallet started with")
+    except BaseException:
+        _close_all(sessions)
+        raise
+    return _Opened([_Entry(sn, key) for sn, key in zip(sessions, keys, strict=True)], public_object, found)
+
+
 def _close_all(sessions: list[Any]) -> None:
     for session in sessions:
         try:
@@ -241,11 +337,12 @@ class Pkcs11KeySource:
         self.high_s_normalized = 0  # how many token signatures needed s -> n - s (about half)
         self._settings = settings
         self._module = module
-        self._public_object = opened.public_object
+        self.reopened = 0  # how many times the sessions were re-opened after a stale handle or login
         self._pool: queue.Queue[_Entry] = queue.Queue()
         for entry in opened.entries:
             self._pool.put(entry)
-        self._sessions = [entry.session for entry in opened.entries]
+        self._entries = opened.entries
+        self._epoch = module.epoch  # the module epoch of the pooled sessions
         self._offload = Offload(
             wallet_name=wallet_name, workers=len(opened.entries), timeout=settings.timeout_seconds, prefix="pkcs11"
         )
@@ -273,15 +370,21 @@ class Pkcs11KeySource:
             r, s = split_raw(raw)
             signature = checked_compact(r, s, public_key=self.public_key, digest=digest)
         except KeyFormatError as exc:
-            raise unavailable(self.wallet_name, str(exc)) from None
+            raise unavailable(self.wallet_name, str(exc), cause=format_cause(exc)) from None
         self.high_s_normalized += is_high_s(s)
         return signature
 
     async def check(self) -> None:
-        """Read the public key back from the token: it answers, and it is still the same key."""
-        point = await self._call(self._check_blocking)
-        if point != self.public_key:
-            raise unavailable(self.wallet_name, "the token's public key object changed")
+        """Sign a fixed digest as a signature would (pool, session, key, re-open) and verify it.
+
+        Reading the public key object alone would pass while the private key's handle or the login
+        is dead, and /ready would say ok while every signature fails.
+        """
+        raw = await self._call(partial(self._sign_blocking, _SELF_TEST_DIGEST))
+        try:
+            checked_compact(*split_raw(raw), public_key=self.public_key, digest=_SELF_TEST_DIGEST)
+        except KeyFormatError as exc:
+            raise unavailable(self.wallet_name, str(exc), cause=format_cause(exc)) from None
 
     async def aclose(self) -> None:
         """Close the sessions (logging the token out with the last one); later calls fail."""
@@ -297,11 +400,13 @@ class Pkcs11KeySource:
 
     async def _call(self, fn: Any, *, offload: Offload | None = None) -> Any:
         if self._closed and offload is None:
-            raise unavailable(self.wallet_name, "the key source is closed")
+            raise unavailable(self.wallet_name, "the key source is closed", cause="closed")
         try:
             return await (offload or self._offload).call(fn)
-        except (p11.PKCS11Error, queue.Empty, TimeoutError, KeyFormatError) as exc:
-            raise unavailable(self.wallet_name, reason(exc, token_label=self._settings.token_label)) from None
+        except (p11.PKCS11Error, queue.Empty, TimeoutError, KeyFormatError, Refused) as exc:
+            s = self._settings
+            why = reason(exc, token_label=s.token_label, key_label=s.key_label)
+            raise unavailable(self.wallet_name, why, cause=cause_of(exc)) from None
 
     def _locked(self, deadline: float) -> bool:
         return self._module.lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
@@ -313,26 +418,45 @@ class Pkcs11KeySource:
             if not self._locked(deadline):
                 raise TimeoutError
             try:
+                if entry.key is not None:
+                    try:
+                        return bytes(entry.key.sign(digest, mechanism=Mechanism.ECDSA))
+                    except _STALE:
+                        pass
+                self._reopen_locked()  # raises if the token is still away: the caller gets 503
+                # Once: a second failure on fresh sessions is the token's answer, not a stale handle.
                 return bytes(entry.key.sign(digest, mechanism=Mechanism.ECDSA))
             finally:
                 self._module.lock.release()
         finally:
             self._pool.put(entry)
 
-    def _check_blocking(self) -> bytes:
-        if not self._locked(time.monotonic() + self._settings.timeout_seconds):
-            raise TimeoutError
-        try:
-            obj = self._public_object
-            return public_key_from_ec_point(obj[Attribute.EC_POINT], obj[Attribute.EC_PARAMS])
-        finally:
-            self._module.lock.release()
+    def _live_sessions(self) -> list[Any]:
+        if self._epoch != self._module.epoch:  # they ended with a re-initialization
+            return []
+        return [entry.session for entry in self._entries if entry.session is not None]
+
+    def _reopen_locked(self) -> None:
+        """Replace every pooled session and key handle in place; the caller holds the module lock.
+
+        The old sessions are closed first (they are dead, and a module that reuses handle numbers
+        must not hand one of theirs to a new session that a late close would then end).
+        """
+        _close_all(self._live_sessions())
+        for entry in self._entries:  # closed handles are never closed twice (their numbers may be reused)
+            entry.session = entry.key = None
+        count, public_key = len(self._entries), self.public_key
+        opened = _reopen_locked(self._module, self._settings, count=count, public_key=public_key)
+        for entry, fresh in zip(self._entries, opened.entries, strict=True):
+            entry.session, entry.key = fresh.session, fresh.key
+        self._epoch = self._module.epoch
+        self.reopened += 1
 
     def _close_blocking(self) -> None:
         if not self._locked(time.monotonic() + self._settings.timeout_seconds):
             raise TimeoutError  # a hung call holds the module: the sessions go with the process
         try:
-            _close_all(self._sessions)
+            _close_all(self._live_sessions())
             _logout(self._module, self._settings.token_label)
         finally:
             self._module.lock.release()
