@@ -125,4 +125,12 @@ class NotReady(Unavailable):
 
 
 class KeyBackendDown(Unavailable):
-    """The wallet's HSM or KMS failed or did not answer in time: nothing was signed or sent."""
+    """The wallet's HSM or KMS failed or did not answer in time: nothing was signed or sent.
+
+    cause is the failure's class (app.keys.base.CAUSES) for the audit row, the log and the metric;
+    it is not in `extra`, so the client's answer stays the same whatever the cause.
+    """
+
+    def __init__(self, message: str, *, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause

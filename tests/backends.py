@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,12 @@ MODULE_PATHS = (
     "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
     "/usr/local/lib/softhsm/libsofthsm2.so",
 )
-TOKENS = {"signer": "signer-pin-4821", "fresh": "fresh-pin-7305", "doomed": "doomed-pin-1962"}
+TOKENS = {
+    "signer": "signer-pin-4821",
+    "fresh": "fresh-pin-7305",
+    "doomed": "doomed-pin-1962",
+    "roaming": "roaming-pin-6640",  # its directory is moved away and back mid-run
+}
 SO_PIN = "so-pin-55555"
 MAIN_TOKEN = "signer"
 SKIP_SOFTHSM = "SoftHSM2 is not installed (apt-get install softhsm2; scripts/test.sh installs it when run as root)"
@@ -45,6 +51,18 @@ class SoftHsm:
     conf: Path
     pins: dict[str, str]
     created: dict[str, dict[str, Any]] = field(default_factory=dict)
+    token_dirs: dict[str, Path] = field(default_factory=dict)  # token label -> its directory in tokendir
+
+    @contextmanager
+    def token_away(self, label: str) -> Iterator[None]:
+        """The token's directory moved out of SoftHSM2's tokendir for the block (the token is gone), then back."""
+        home = self.token_dirs[label]
+        away = home.parent.parent / f"away-{home.name}"
+        home.rename(away)
+        try:
+            yield
+        finally:
+            away.rename(home)
 
     def env(self, pin: str | None) -> dict[str, str]:
         env = {**os.environ, "SOFTHSM2_CONF": str(self.conf), "PYTHONPATH": str(ROOT)}
@@ -101,8 +119,10 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     conf.write_text(f"directories.tokendir = {root / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
     hsm = SoftHsm(module=module, conf=conf, pins=dict(TOKENS))
     for label, pin in TOKENS.items():
+        before = set((root / "tokens").iterdir())
         command = [util, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", SO_PIN]
         subprocess.run(command, env=hsm.env(None), capture_output=True, timeout=60, check=True)
+        (hsm.token_dirs[label],) = set((root / "tokens").iterdir()) - before
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOFTHSM2_CONF", str(conf))
         yield hsm

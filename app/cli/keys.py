@@ -61,7 +61,7 @@ def _exit_with_run(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Carry out `keys create` or `keys import`; 0 on success, 1 with the reason on stderr."""
     from app.keys.ecdsa import KeyFormatError  # asn1crypto too: only for these commands
-    from app.keys.pkcs11 import Refused  # python-pkcs11 is loaded only for these commands
+    from app.keys.pkcs11_module import Refused  # python-pkcs11 is loaded only for these commands
 
     try:
         if args.keys_command == "create":

@@ -1,6 +1,15 @@
 """The protocol every key source implements, and the errors a key source may raise."""
 
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
+
+# Why a backend failed to sign, as a bounded set (audit rows, log lines and a metric label carry it):
+# invalid_signature: it answered a signature that does not verify against the wallet's public key;
+# bad_answer: its answer cannot be parsed (not DER, not 64 bytes, r or s out of range, garbage body);
+# backend_error: it answered with an error (KMS 4xx/5xx, a PKCS#11 CKR_ code);
+# unreachable: no connection, or the connection or the token went away mid-call;
+# timeout: no answer within timeout_seconds; closed: the key source was closed (shutting down).
+Cause = Literal["invalid_signature", "bad_answer", "backend_error", "unreachable", "timeout", "closed"]
+CAUSES: tuple[Cause, ...] = get_args(Cause)
 
 
 class KeySetupError(Exception):
@@ -11,7 +20,14 @@ class KeySetupError(Exception):
 
 
 class KeyBackendUnavailable(Exception):
-    """A key backend failed or did not answer in time while signing; nothing was signed."""
+    """A key backend failed or did not answer in time while signing; nothing was signed.
+
+    cause is the failure's class (one of CAUSES); the message names the reason, never a secret.
+    """
+
+    def __init__(self, message: str, *, cause: Cause) -> None:
+        super().__init__(message)
+        self.cause: Cause = cause
 
 
 @runtime_checkable

@@ -4,7 +4,7 @@ ASN.1 is parsed by asn1crypto (already a dependency of python-pkcs11), the curve
 libsecp256k1 (coincurve); nothing here is parsed by hand.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 import coincurve
 from asn1crypto.algos import DSASignature  # type: ignore[import-untyped]
@@ -18,6 +18,10 @@ _HALF_ORDER = SECP256K1_ORDER // 2
 
 class KeyFormatError(ValueError):
     """A public key or a signature from a backend is malformed or not on secp256k1."""
+
+
+class SignatureMismatch(KeyFormatError):
+    """A well-formed signature that does not verify against the wallet's public key."""
 
 
 def is_high_s(s: int) -> bool:
@@ -74,8 +78,13 @@ def checked_compact(r: int, s: int, *, public_key: bytes, digest: bytes) -> byte
     signature = compact_low_s(r, s)
     der = coincurve.ecdsa.cdata_to_der(coincurve.ecdsa.deserialize_compact(signature))
     if not coincurve.PublicKey(public_key).verify(der, digest, hasher=None):
-        raise KeyFormatError("the backend's signature does not verify against the wallet's public key")
+        raise SignatureMismatch("the backend's signature does not verify against the wallet's public key")
     return signature
+
+
+def format_cause(exc: KeyFormatError) -> Literal["invalid_signature", "bad_answer"]:
+    """The failure class of a backend answer that could not be used (app.keys.base.Cause)."""
+    return "invalid_signature" if isinstance(exc, SignatureMismatch) else "bad_answer"
 
 
 def curve_name(ec_params: bytes) -> str:

@@ -11,10 +11,25 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from app.keys.base import KeyBackendUnavailable, KeySetupError
-from app.keys.ecdsa import KeyFormatError, checked_compact, is_high_s, public_key_from_spki, split_der
+from app.keys.base import Cause, KeyBackendUnavailable, KeySetupError
+from app.keys.ecdsa import (
+    KeyFormatError,
+    checked_compact,
+    format_cause,
+    is_high_s,
+    public_key_from_spki,
+    split_der,
+)
 from app.keys.offload import Offload, unavailable
 from app.keys.settings import AwsKmsSettings
 
@@ -56,6 +71,21 @@ def reason(exc: BaseException) -> str:
     if isinstance(exc, BotoCoreError):
         return f"cannot reach KMS ({type(exc).__name__})"
     return str(exc)
+
+
+def cause_of(exc: BaseException) -> Cause:
+    """The failure class of a KMS call's exception (app.keys.base.Cause)."""
+    if isinstance(exc, KeyFormatError):
+        return format_cause(exc)
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):  # botocore gave up waiting, before the offload deadline
+        return "timeout"
+    if isinstance(exc, BotoConnectionError | ConnectionClosedError):  # refused, reset or closed without an answer
+        return "unreachable"
+    if isinstance(exc, ClientError | NoCredentialsError):  # KMS answered with an error (4xx, 5xx)
+        return "backend_error"
+    if isinstance(exc, BotoCoreError | _Refused):  # an answer botocore or this module cannot use
+        return "bad_answer"
+    return "backend_error"
 
 
 def _describe_key(client: KMSClient, key_id: str) -> tuple[str, bytes]:
@@ -117,7 +147,7 @@ class KmsKeySource:
         """GetPublicKey: KMS answers, and the key is still the one shown at start-up."""
         _, public_key = await self._call(partial(_describe_key, self._client, self._arn))
         if public_key != self.public_key:
-            raise unavailable(self.wallet_name, "the KMS key's public key changed")
+            raise unavailable(self.wallet_name, "the KMS key's public key changed", cause="bad_answer")
 
     async def aclose(self) -> None:
         """Stop taking calls and close the client's connections."""
@@ -132,7 +162,7 @@ class KmsKeySource:
             r, s = split_der(der)
             signature = checked_compact(r, s, public_key=self.public_key, digest=digest)
         except KeyFormatError as exc:
-            raise unavailable(self.wallet_name, str(exc)) from None
+            raise unavailable(self.wallet_name, str(exc), cause=format_cause(exc)) from None
         self.high_s_normalized += is_high_s(s)
         return signature
 
@@ -143,12 +173,12 @@ class KmsKeySource:
 
     async def _call(self, fn: Any) -> Any:
         if self._closed:
-            raise unavailable(self.wallet_name, "the key source is closed")
+            raise unavailable(self.wallet_name, "the key source is closed", cause="closed")
         try:
             return await self._offload.call(fn)
         except (ClientError, BotoCoreError, _Refused, KeyFormatError) as exc:
             # Sign-time reasons go to authenticated callers: the AWS error code and text, no credential.
-            raise unavailable(self.wallet_name, reason(exc)) from None
+            raise unavailable(self.wallet_name, reason(exc), cause=cause_of(exc)) from None
 
 
 def _setup_error(wallet_name: str, exc: BaseException) -> KeySetupError:

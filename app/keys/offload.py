@@ -5,14 +5,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from app.keys.base import KeyBackendUnavailable
+from app.keys.base import Cause, KeyBackendUnavailable
 
 T = TypeVar("T")
 
 
-def unavailable(wallet_name: str, reason: str) -> KeyBackendUnavailable:
-    """The one wording of a sign-time failure (the web layer turns it into 503)."""
-    return KeyBackendUnavailable(f"key backend for wallet '{wallet_name}' unavailable: {reason}")
+def unavailable(wallet_name: str, reason: str, *, cause: Cause) -> KeyBackendUnavailable:
+    """The one wording of a sign-time failure (the web layer turns it into 503), with its cause class."""
+    return KeyBackendUnavailable(f"key backend for wallet '{wallet_name}' unavailable: {reason}", cause=cause)
 
 
 class Offload:
@@ -38,11 +38,11 @@ class Offload:
         try:
             future = loop.run_in_executor(self._executor, fn)
         except RuntimeError:  # the executor was shut down by aclose()
-            raise unavailable(self.wallet_name, "the key source is closed") from None
+            raise unavailable(self.wallet_name, "the key source is closed", cause="closed") from None
         try:
             return await asyncio.wait_for(future, limit)
         except TimeoutError:
-            raise unavailable(self.wallet_name, f"no answer within {limit:g} s") from None
+            raise unavailable(self.wallet_name, f"no answer within {limit:g} s", cause="timeout") from None
 
     def shutdown(self) -> None:
         """Stop taking calls; queued ones are cancelled, running ones finish on their own."""

@@ -3,19 +3,19 @@
 Every PKCS#11 call runs on the wallet's bounded worker threads (app.keys.offload), never on the
 event loop, and under `timeout_seconds`. Sessions are opened once at start-up and reused; the PIN
 is logged in once per token and process (PKCS#11 login state is per application and token).
+
+A token that went away and came back (re-inserted, SoftHSM2's token directory moved away and back)
+leaves the cached sessions, object handles and login dead: after such an error the source re-opens
+its sessions (logging in again if the login was lost), finds its key again and retries once.
 """
 
 import hashlib
-import hmac
-import os
 import queue
-import threading
 import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11
 
@@ -25,93 +25,35 @@ from app.keys.ecdsa import (
     check_secp256k1,
     checked_compact,
     curve_name,
+    format_cause,
     is_high_s,
     public_key_from_ec_point,
     split_raw,
 )
 from app.keys.offload import Offload, unavailable
+from app.keys.pkcs11_module import (
+    STALE,
+    Module,
+    Refused,
+    cause_of,
+    close_all,
+    find_token,
+    load_module,
+    login_token,
+    logout_token,
+    reason,
+    relogin_token,
+)
 from app.keys.settings import Pkcs11Settings
 
 POOL_SIZE = 2
 _SELF_TEST_DIGEST = hashlib.sha256(b"bnc-signing-service pkcs11 self-test").digest()
 
 
-class Refused(Exception):
-    """Why a token, a login or a key cannot be used (no PIN, no key material in the text)."""
-
-
 @dataclass
-class _Login:
-    pin_digest: bytes
-    session: Any  # the session that logged in; closing it logs the whole token out (C_Logout)
-    users: int
-
-
-class Module:
-    """One loaded PKCS#11 module per path and process (python-pkcs11 loads and initializes it once).
-
-    python-pkcs11 calls C_Initialize(NULL), which tells the module that it will not be called from
-    two threads at once (PKCS#11 2.40 §5.4; SoftHSM2 then turns its own mutexes off): so every call
-    into one module holds `lock`. Sessions are still pooled per wallet, ready for modules and
-    bindings that allow concurrent calls.
-    """
-
-    def __init__(self, lib: Any, path: str) -> None:
-        self.lib = lib
-        self.path = path
-        self.lock = threading.Lock()
-        self.logins: dict[str, _Login] = {}
-
-
-# The one exception to "no module-level state": PKCS#11 itself is per process (C_Initialize may be
-# called once per process and module), so the loaded modules and their logins are too.
-_MODULES: dict[str, Module] = {}
-_MODULES_LOCK = threading.Lock()
-
-
-def load_module(path: str) -> Module:
-    """The module at path (loaded once per process); Refused if it is missing or not a module."""
-    with _MODULES_LOCK:
-        if path in _MODULES:
-            return _MODULES[path]
-        if not os.path.isfile(path):
-            raise Refused(f"PKCS#11 module {path} does not exist")
-        try:
-            lib = pkcs11.lib(path)
-        except p11.PKCS11Error as exc:
-            raise Refused(f"cannot load PKCS#11 module {path}: {exc}") from None
-        _MODULES[path] = module = Module(lib, path)
-        return module
-
-
-def reason(exc: BaseException, *, token_label: str, key_label: str = "") -> str:
-    """The operator-facing reason for a PKCS#11 error (python-pkcs11's own texts are mostly empty)."""
-    reasons: dict[type[BaseException], str] = {
-        p11.PinIncorrect: f"wrong PIN for token '{token_label}'",
-        p11.PinLocked: f"the user PIN of token '{token_label}' is locked (too many wrong PINs)",
-        p11.PinExpired: f"the user PIN of token '{token_label}' has expired",
-        p11.NoSuchToken: f"no token labelled '{token_label}'",
-        p11.MultipleTokensReturned: f"more than one token labelled '{token_label}'",
-        p11.NoSuchKey: f"no private key labelled '{key_label}' in token '{token_label}'",
-        p11.MultipleObjectsReturned: f"more than one key labelled '{key_label}' in token '{token_label}'",
-        p11.UserAlreadyLoggedIn: f"token '{token_label}' is already logged in by other code in this process",
-        p11.TokenNotPresent: f"token '{token_label}' is not present",
-        p11.DeviceRemoved: f"token '{token_label}' was removed",
-    }
-    for kind, text in reasons.items():
-        if isinstance(exc, kind):
-            return text
-    if isinstance(exc, Refused | KeyFormatError):
-        return str(exc)
-    if isinstance(exc, queue.Empty | TimeoutError):
-        return "the PKCS#11 module did not answer in time (a call is still running)"
-    return f"PKCS#11 error {type(exc).__name__}"  # the class names the CKR_ code, e.g. DeviceError
-
-
-@dataclass(frozen=True)
 class _Entry:
-    session: Any  # pkcs11.Session
-    key: Any  # pkcs11.PrivateKey, bound to that session
+    session: Any  # pkcs11.Session; replaced in place when the source re-opens (under the module lock)
+    key: Any  # pkcs11.PrivateKey, bound to that session; None (with session) after a failed re-open
 
 
 @dataclass
@@ -119,55 +61,6 @@ class _Opened:
     entries: list[_Entry]
     public_object: Any
     public_key: bytes
-
-
-def _pin_digest(pin: str) -> bytes:
-    return hashlib.sha256(pin.encode()).digest()
-
-
-def _login(module: Module, token: Any, pin: str) -> None:
-    """Log the token in once per process; the wallets' own sessions are opened without the PIN."""
-    label = token.label
-    login = module.logins.get(label)
-    if login is not None:
-        # Another wallet logged this token in already; its PIN must be this one, or this config is wrong.
-        if not hmac.compare_digest(login.pin_digest, _pin_digest(pin)):
-            raise p11.PinIncorrect()
-        login.users += 1
-        return
-    # Login state is per application and token: this one session holds it for every wallet's sessions,
-    # and it is closed (logging out) only when the last wallet on the token closes.
-    module.logins[label] = _Login(_pin_digest(pin), token.open(user_pin=pin), 1)
-
-
-def _logout(module: Module, token_label: str) -> None:
-    login = module.logins.get(token_label)
-    if login is not None:
-        login.users -= 1
-        if login.users <= 0:
-            del module.logins[token_label]
-            _close_all([login.session])
-
-
-def find_token(lib: Any, label: str) -> Any:
-    """The one token labelled label; a slot whose token cannot be read is skipped, not fatal.
-
-    (python-pkcs11's get_token stops at the first unreadable slot, e.g. a token removed meanwhile,
-    which would stop every other wallet's start-up.)
-    """
-    found = []
-    for slot in lib.get_slots(token_present=True):
-        try:
-            token = slot.get_token()
-        except p11.PKCS11Error:
-            continue
-        if token.label == label:
-            found.append(token)
-    if not found:
-        raise p11.NoSuchToken()
-    if len(found) > 1:
-        raise p11.MultipleTokensReturned()
-    return found[0]
 
 
 def _find_private_key(session: Any, label: str) -> Any:
@@ -201,12 +94,35 @@ def _self_test(key: Any, public_key: bytes, label: str) -> None:
         raise Refused(f"private key '{label}' does not match the public key object of the same label") from None
 
 
-def _close_all(sessions: list[Any]) -> None:
-    for session in sessions:
-        try:
-            session.close()
-        except p11.PKCS11Error:  # a session the token already dropped needs no closing
-            pass
+def _find_keys(token: Any, module: Module, settings: Pkcs11Settings, sessions: list[Any]) -> list[Any]:
+    """The private key in each of sessions, logging in again once if the token's login was lost."""
+    label = settings.key_label
+    try:
+        return [_find_private_key(session, label) for session in sessions]
+    except (p11.NoSuchKey, p11.UserNotLoggedIn):  # a private object is hidden from a token not logged in
+        relogin_token(module, token, settings.pin.get_secret_value())
+        return [_find_private_key(session, label) for session in sessions]
+
+
+def _reopen_locked(module: Module, settings: Pkcs11Settings, *, count: int, public_key: bytes) -> _Opened:
+    """Fresh sessions and handles on the token, the same key as at start-up; the caller holds the lock."""
+    try:
+        token = find_token(module.lib, settings.token_label)
+    except p11.NoSuchToken:  # a token that came back is listed only after the module re-reads its tokens
+        module.reinitialize()
+        token = find_token(module.lib, settings.token_label)
+    sessions: list[Any] = []
+    try:
+        sessions += [token.open() for _ in range(count)]
+        keys = _find_keys(token, module, settings, sessions)
+        public_object, found = _public_key(sessions[0], settings.key_label)
+        # Another key under the same label (a token re-initialized meanwhile) must never sign for this wallet.
+        if found != public_key:
+            raise Refused(f"the key labelled '{settings.key_label}' is not the one this wallet started with")
+    except BaseException:
+        close_all(sessions)
+        raise
+    return _Opened([_Entry(sn, key) for sn, key in zip(sessions, keys, strict=True)], public_object, found)
 
 
 def _open_blocking(module: Module, settings: Pkcs11Settings, pool_size: int) -> _Opened:
@@ -214,7 +130,7 @@ def _open_blocking(module: Module, settings: Pkcs11Settings, pool_size: int) -> 
     label, token_label = settings.key_label, settings.token_label
     with module.lock:
         token = find_token(module.lib, token_label)
-        _login(module, token, settings.pin.get_secret_value())
+        login_token(module, token, settings.pin.get_secret_value())
         sessions: list[Any] = []
         try:
             sessions += [token.open() for _ in range(pool_size)]
@@ -223,8 +139,8 @@ def _open_blocking(module: Module, settings: Pkcs11Settings, pool_size: int) -> 
             public_object, public_key = _public_key(sessions[0], label)
             _self_test(keys[0], public_key, label)
         except BaseException:
-            _close_all(sessions)
-            _logout(module, token_label)
+            close_all(sessions)
+            logout_token(module, token_label)
             raise
     entries = [_Entry(session, key) for session, key in zip(sessions, keys, strict=True)]
     return _Opened(entries, public_object, public_key)
@@ -241,11 +157,12 @@ class Pkcs11KeySource:
         self.high_s_normalized = 0  # how many token signatures needed s -> n - s (about half)
         self._settings = settings
         self._module = module
-        self._public_object = opened.public_object
+        self.reopened = 0  # how many times the sessions were re-opened after a stale handle or login
         self._pool: queue.Queue[_Entry] = queue.Queue()
         for entry in opened.entries:
             self._pool.put(entry)
-        self._sessions = [entry.session for entry in opened.entries]
+        self._entries = opened.entries
+        self._epoch = module.epoch  # the module epoch of the pooled sessions
         self._offload = Offload(
             wallet_name=wallet_name, workers=len(opened.entries), timeout=settings.timeout_seconds, prefix="pkcs11"
         )
@@ -273,15 +190,21 @@ class Pkcs11KeySource:
             r, s = split_raw(raw)
             signature = checked_compact(r, s, public_key=self.public_key, digest=digest)
         except KeyFormatError as exc:
-            raise unavailable(self.wallet_name, str(exc)) from None
+            raise unavailable(self.wallet_name, str(exc), cause=format_cause(exc)) from None
         self.high_s_normalized += is_high_s(s)
         return signature
 
     async def check(self) -> None:
-        """Read the public key back from the token: it answers, and it is still the same key."""
-        point = await self._call(self._check_blocking)
-        if point != self.public_key:
-            raise unavailable(self.wallet_name, "the token's public key object changed")
+        """Sign a fixed digest as a signature would (pool, session, key, re-open) and verify it.
+
+        Reading the public key object alone would pass while the private key's handle or the login
+        is dead, and /ready would say ok while every signature fails.
+        """
+        raw = await self._call(partial(self._sign_blocking, _SELF_TEST_DIGEST))
+        try:
+            checked_compact(*split_raw(raw), public_key=self.public_key, digest=_SELF_TEST_DIGEST)
+        except KeyFormatError as exc:
+            raise unavailable(self.wallet_name, str(exc), cause=format_cause(exc)) from None
 
     async def aclose(self) -> None:
         """Close the sessions (logging the token out with the last one); later calls fail."""
@@ -297,11 +220,13 @@ class Pkcs11KeySource:
 
     async def _call(self, fn: Any, *, offload: Offload | None = None) -> Any:
         if self._closed and offload is None:
-            raise unavailable(self.wallet_name, "the key source is closed")
+            raise unavailable(self.wallet_name, "the key source is closed", cause="closed")
         try:
             return await (offload or self._offload).call(fn)
-        except (p11.PKCS11Error, queue.Empty, TimeoutError, KeyFormatError) as exc:
-            raise unavailable(self.wallet_name, reason(exc, token_label=self._settings.token_label)) from None
+        except (p11.PKCS11Error, queue.Empty, TimeoutError, KeyFormatError, Refused) as exc:
+            s = self._settings
+            why = reason(exc, token_label=s.token_label, key_label=s.key_label)
+            raise unavailable(self.wallet_name, why, cause=cause_of(exc)) from None
 
     def _locked(self, deadline: float) -> bool:
         return self._module.lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
@@ -313,27 +238,46 @@ class Pkcs11KeySource:
             if not self._locked(deadline):
                 raise TimeoutError
             try:
+                if entry.key is not None:
+                    try:
+                        return bytes(entry.key.sign(digest, mechanism=Mechanism.ECDSA))
+                    except STALE:
+                        pass
+                self._reopen_locked()  # raises if the token is still away: the caller gets 503
+                # Once: a second failure on fresh sessions is the token's answer, not a stale handle.
                 return bytes(entry.key.sign(digest, mechanism=Mechanism.ECDSA))
             finally:
                 self._module.lock.release()
         finally:
             self._pool.put(entry)
 
-    def _check_blocking(self) -> bytes:
-        if not self._locked(time.monotonic() + self._settings.timeout_seconds):
-            raise TimeoutError
-        try:
-            obj = self._public_object
-            return public_key_from_ec_point(obj[Attribute.EC_POINT], obj[Attribute.EC_PARAMS])
-        finally:
-            self._module.lock.release()
+    def _live_sessions(self) -> list[Any]:
+        if self._epoch != self._module.epoch:  # they ended with a re-initialization
+            return []
+        return [entry.session for entry in self._entries if entry.session is not None]
+
+    def _reopen_locked(self) -> None:
+        """Replace every pooled session and key handle in place; the caller holds the module lock.
+
+        The old sessions are closed first (they are dead, and a module that reuses handle numbers
+        must not hand one of theirs to a new session that a late close would then end).
+        """
+        close_all(self._live_sessions())
+        for entry in self._entries:  # closed handles are never closed twice (their numbers may be reused)
+            entry.session = entry.key = None
+        count, public_key = len(self._entries), self.public_key
+        opened = _reopen_locked(self._module, self._settings, count=count, public_key=public_key)
+        for entry, fresh in zip(self._entries, opened.entries, strict=True):
+            entry.session, entry.key = fresh.session, fresh.key
+        self._epoch = self._module.epoch
+        self.reopened += 1
 
     def _close_blocking(self) -> None:
         if not self._locked(time.monotonic() + self._settings.timeout_seconds):
             raise TimeoutError  # a hung call holds the module: the sessions go with the process
         try:
-            _close_all(self._sessions)
-            _logout(self._module, self._settings.token_label)
+            close_all(self._live_sessions())
+            logout_token(self._module, self._settings.token_label)
         finally:
             self._module.lock.release()
 

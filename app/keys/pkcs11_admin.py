@@ -14,7 +14,7 @@ from pkcs11 import exceptions as p11
 from pkcs11.util.ec import encode_named_curve_parameters
 
 from app.keys.ecdsa import SECP256K1_OID, public_key_from_ec_point
-from app.keys.pkcs11 import Refused, find_token, load_module, reason
+from app.keys.pkcs11_module import Refused, find_token, load_module, reason
 
 SECP256K1_PARAMS = encode_named_curve_parameters(SECP256K1_OID)
 

@@ -114,6 +114,13 @@ class Metrics:
             "Approval requests waiting for a quorum (as of this process's last change)",
             registry=r,
         )
+        self._key_backend_errors = Counter(
+            "signing_key_backend_errors",
+            "Failed HSM or KMS signatures by wallet, backend (pkcs11, aws_kms) and cause "
+            "(invalid_signature, bad_answer, backend_error, unreachable, timeout, closed)",
+            ["wallet", "backend", "cause"],
+            registry=r,
+        )
         self._webhooks = Counter("signing_approval_webhooks", "Approval webhooks by outcome", ["outcome"], registry=r)
         # labels() takes a lock and validates: each request series is looked up once.
         self._request_series: dict[tuple[str, str, int], Counter] = {}
@@ -142,6 +149,10 @@ class Metrics:
         kind = _kind(exc, NODE_ERROR_KINDS)
         if kind is not None:
             self._node_errors.labels(kind).inc()
+
+    def key_backend_error(self, *, wallet: str, backend: str, cause: str) -> None:
+        """Count a failed backend signature; wallet is a configured name, cause one of app.keys.base.CAUSES."""
+        self._key_backend_errors.labels(wallet, backend, cause).inc()
 
     def resync(self, trigger: str) -> None:
         self._resyncs.labels(trigger).inc()

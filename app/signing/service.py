@@ -24,6 +24,7 @@ from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, TooManyP
 from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.denials import Denials
 from app.signing.idempotency import Replay, request_fingerprint, run_once
+from app.signing.keyfailure import key_backend_down
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
 from app.signing.outcomes import Outcomes
 from app.signing.policy import check_all, denied_for
@@ -184,7 +185,7 @@ class SigningService:
             except SequenceExhausted as exc:  # the chain would refuse (or wrap) any further sequence
                 raise Conflict(f"{exc}; nothing was signed") from None
             except KeyBackendUnavailable as exc:
-                raise KeyBackendDown(f"key backend for wallet '{request.wallet.name}' unavailable") from exc
+                raise key_backend_down(request.wallet, exc, self._metrics) from exc
         except ServiceError as exc:
             await self._record_failure(request.audit_entry(verb), exc)
             raise
@@ -193,7 +194,8 @@ class SigningService:
         if isinstance(exc, PolicyDenied | TooManyPending):  # refusals: counted as denials (aggregated)
             await self.record_denial(entry, exc)
         elif not isinstance(exc, AuditUnavailable):  # an unwritable audit log cannot record its own failure
-            await self.audit.append({**entry, "outcome": "failed", "reason": exc.message})
+            cause = {"cause": exc.cause} if isinstance(exc, KeyBackendDown) else {}  # why the HSM or KMS failed
+            await self.audit.append({**entry, "outcome": "failed", "reason": exc.message, **cause})
 
     def _limits(self, request: SignRequest) -> tuple[WindowLimit, ...]:
         """Policy: the static rules now; the rolling windows, checked with the reservation."""

@@ -88,8 +88,9 @@ async def test_digest_mode_is_hashed_again_by_moto_and_caught_before_use(moto, k
     # local check against the public key turns that into KeyBackendUnavailable, never a bad tx.
     source = await open_aws_kms(settings(moto.url, kms_alias), wallet_name="kms_wallet")
     try:
-        with pytest.raises(KeyBackendUnavailable, match="does not verify against the wallet's public key"):
+        with pytest.raises(KeyBackendUnavailable, match="does not verify against the wallet's public key") as caught:
             await source.sign(hashlib.sha256(b"m").digest())
+        assert caught.value.cause == "invalid_signature"
         with pytest.raises(KeyBackendUnavailable, match="does not verify"):  # longer than RAW allows: DIGEST
             await source.sign_message(b"x" * (RAW_LIMIT + 1))
         assert verify(source.public_key, await source.sign_message(b"x" * RAW_LIMIT), b"x" * RAW_LIMIT)
@@ -149,9 +150,10 @@ async def test_a_killed_kms_server_gives_unavailable_within_the_timeout(own_moto
         assert verify(source.public_key, await source.sign_message(b"before"), b"before")
         own_moto.stop()
         started = time.monotonic()
-        with pytest.raises(KeyBackendUnavailable, match=r"^key backend for wallet 'kms_wallet' unavailable: "):
+        with pytest.raises(KeyBackendUnavailable, match=r"^key backend for wallet 'kms_wallet' unavailable: ") as dead:
             await source.sign_message(b"after")
         assert time.monotonic() - started < 2.5
+        assert dead.value.cause == "unreachable"
         with pytest.raises(KeyBackendUnavailable):
             await source.check()
     finally:
@@ -164,8 +166,9 @@ async def test_a_frozen_kms_server_gives_unavailable_at_the_timeout(own_moto):
     try:
         own_moto.process.send_signal(signal.SIGSTOP)  # accepts connections (kernel backlog), never answers
         started = time.monotonic()
-        with pytest.raises(KeyBackendUnavailable, match="unavailable: "):
+        with pytest.raises(KeyBackendUnavailable, match="unavailable: ") as caught:
             await source.sign_message(b"stuck")
+        assert caught.value.cause == "timeout"
         # Not before the 1 s timeout, and nowhere near botocore's own (60 s, retried): a loaded
         # machine (the suite runs on 2 workers) may add a second or two of scheduling.
         assert 0.9 < time.monotonic() - started < 5.0
@@ -192,3 +195,47 @@ async def test_describe_gives_kind_address_and_key(moto, kms_alias):
     assert found["kind"] == "aws_kms" and found["region"] == "us-east-1"
     assert found["addresses"]["bnb"].startswith("bnb1")
     assert found["key_id"] and not found["key_id"].startswith("alias/")  # the key it really signs with
+
+
+@pytest.fixture
+def fake(aws_env):
+    from tests.kmsfake import fake_kms
+
+    with fake_kms() as server:
+        yield server
+
+
+CAUSES = {
+    "wrong_key": "invalid_signature",
+    "garbage_der": "bad_answer",
+    "error_500": "backend_error",
+    "drop": "unreachable",
+    "hang": "timeout",
+}
+
+
+@pytest.mark.parametrize("mode", list(CAUSES))
+async def test_each_kind_of_kms_failure_has_its_own_cause(fake, mode):
+    source = await open_aws_kms(settings(fake.url, "alias/fake", timeout_seconds=1), wallet_name="kms_wallet")
+    try:
+        assert verify(source.public_key, await source.sign_message(b"before"), b"before")
+        fake.mode = mode
+        with pytest.raises(KeyBackendUnavailable, match="unavailable: ") as caught:
+            await source.sign_message(b"after")
+        assert caught.value.cause == CAUSES[mode]
+        fake.mode = "ok"
+        fake.release.set()
+        assert verify(source.public_key, await source.sign_message(b"again"), b"again")
+    finally:
+        await source.aclose()
+
+
+async def test_a_kms_that_stopped_listening_is_unreachable(fake):
+    source = await open_aws_kms(settings(fake.url, "alias/fake"), wallet_name="kms_wallet")
+    try:
+        fake.stop()
+        with pytest.raises(KeyBackendUnavailable) as caught:
+            await source.sign_message(b"after")
+        assert caught.value.cause == "unreachable"
+    finally:
+        await source.aclose()

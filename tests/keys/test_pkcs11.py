@@ -239,3 +239,36 @@ async def test_describe_gives_kind_addresses_and_location_but_no_pin(softhsm, hs
     assert found["addresses"] == hsm_key["addresses"]
     assert found["token_label"] == "signer" and found["key_label"] == "hot-1" and found["module"] == softhsm.module
     assert softhsm.pins["signer"] not in json.dumps(found)
+
+
+async def test_a_token_moved_away_and_back_signs_again_and_check_says_so_in_both_states(softhsm):
+    """SoftHSM2's token directory moved away and back: handles and login are dead, the source re-opens them."""
+    for label in ("roamer-1", "roamer-2"):
+        softhsm.create(label, token_label="roaming")
+    one, two = [
+        await open_pkcs11(softhsm.settings(label, token_label="roaming"), wallet_name=label.replace("-", "_"))
+        for label in ("roamer-1", "roamer-2")
+    ]
+    try:
+        for source in (one, two):
+            assert verify(source.public_key, await source.sign_message(b"before"), b"before")
+            await source.check()
+        with softhsm.token_away("roaming"):
+            for source in (one, two):
+                with pytest.raises(KeyBackendUnavailable, match="no token labelled 'roaming'") as caught:
+                    await source.sign_message(b"away")
+                assert caught.value.cause == "unreachable"
+                with pytest.raises(KeyBackendUnavailable) as caught:
+                    await source.check()  # /ready's check fails while signing does
+                assert caught.value.cause == "unreachable"
+        for source in (one, two):  # both wallets of the token, the second on the login the first restored
+            await source.check()
+            assert verify(source.public_key, await source.sign_message(b"back"), b"back")
+            assert source.reopened >= 1
+        reopened = one.reopened
+        assert verify(one.public_key, await one.sign_message(b"again"), b"again")
+        assert one.reopened == reopened  # healthy sessions are kept, not re-opened per call
+    finally:
+        await one.aclose()
+        await two.aclose()
+    assert "roaming" not in p11source.load_module(softhsm.module).logins  # the re-opened login was closed too
