@@ -10,6 +10,7 @@ from app.clock import Clock, SystemClock
 from app.store.approvals import ApprovalRow, Approvals, Vote
 from app.store.audit import AuditChain, AuditRow, AuditWriteError, Verification
 from app.store.database import Database
+from app.store.files import StoreSetupError
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
@@ -31,6 +32,7 @@ __all__ = [
     "Reserved",
     "SequenceExhausted",
     "Store",
+    "StoreSetupError",
     "Verification",
     "Vote",
     "WindowLimit",
