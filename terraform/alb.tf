@@ -10,6 +10,10 @@ resource "aws_lb" "this" {
   subnets                    = aws_subnet.public[*].id
   drop_invalid_header_fields = true
   enable_deletion_protection = var.alb_deletion_protection
+  # The service believes these headers from the ALB only (config trusted_proxies = the VPC CIDR):
+  # X-Forwarded-For gets the client's address appended (the whitelist, the throttle, the audit),
+  # and X-Forwarded-Proto, which the ALB always sets, says https (the console cookie's Secure, HSTS).
+  xff_header_processing_mode = "append"
 }
 
 resource "aws_lb_target_group" "service" {

@@ -16,6 +16,7 @@ from app.cli import keys as keys_cli
 from app.config import ConfigError, ServiceConfig, load_config
 from app.keys import KeySetupError, KeySource
 from app.services import open_keys
+from app.store import StoreSetupError
 
 DEFAULT_CONFIG = "config/config.yml"
 
@@ -193,7 +194,12 @@ def cmd_keys(args: argparse.Namespace) -> None:
 
 def cmd_audit(args: argparse.Namespace) -> None:
     """List or verify the audit log."""
-    raise SystemExit(audit_cli.run(args, _load(args.config)))
+    try:
+        code = audit_cli.run(args, _load(args.config))
+    except StoreSetupError as exc:  # names the path and the reason
+        print(f"cannot open the store: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    raise SystemExit(code)
 
 
 def run_devnet(argv: list[str]) -> None:

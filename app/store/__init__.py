@@ -11,6 +11,7 @@ from app.store.approvals import ApprovalRow, Approvals, Vote
 from app.store.audit import AuditChain, AuditQuery, AuditRow, AuditWriteError, Verification
 from app.store.database import Database
 from app.store.denials import DenialWindows
+from app.store.files import StoreSetupError
 from app.store.idempotency import IdempotencyClaim, IdempotencyKeys
 from app.store.limits import LimitExceeded, WindowLimit
 from app.store.locks import AccountLocks
@@ -33,6 +34,7 @@ __all__ = [
     "Reserved",
     "SequenceExhausted",
     "Store",
+    "StoreSetupError",
     "Verification",
     "Vote",
     "WindowLimit",

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from app.store import schema
+from app.store.files import prepare_sqlite_file
 from app.store.groupcommit import GroupCommit
 
 if TYPE_CHECKING:
@@ -32,12 +33,11 @@ _MIGRATION_LOCK = 7140001
 
 
 def _sqlite_file(url: sa.URL) -> str:
-    """The file a sqlite:/// database_url names (shared by workers: never in memory), its folders made."""
+    """The file a sqlite:/// database_url names (shared by workers: never in memory), private to its owner."""
     database = url.database or ""
     if database in ("", ":memory:"):
         raise ValueError("database_url must name a SQLite file (shared by workers), not :memory:")
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
-    Path(database + ".locks").mkdir(mode=0o700, exist_ok=True)  # the account lock files
+    prepare_sqlite_file(database)  # 0600 files, 0700 lock folder; StoreSetupError if others can reach them
     return database
 
 

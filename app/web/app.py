@@ -11,6 +11,7 @@ from app.clock import Clock, SystemClock
 from app.config import ServiceConfig
 from app.keys import KeySetupError
 from app.services import Services
+from app.store import StoreSetupError
 from app.web.apidocs import install_docs
 from app.web.bodylimit import install_limits
 from app.web.clientip import trusted_networks
@@ -58,7 +59,7 @@ def create_app(
             return
         try:
             app.state.services = await Services.open(config, clock=clock)
-        except KeySetupError as exc:  # names the wallet and the reason, never a PIN
+        except (KeySetupError, StoreSetupError) as exc:  # name the wallet or the path and the reason, never a secret
             log.error("cannot start: %s", exc)
             raise
         await _resolve_outcomes(app.state.services)

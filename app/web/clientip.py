@@ -1,4 +1,4 @@
-"""The client address a wallet's ip_whitelist is checked against.
+"""The client address a wallet's ip_whitelist is checked against, and the scheme the client used.
 
 The direct peer (the TCP connection's address) is the client, unless that peer is one of
 config.trusted_proxies: then X-Forwarded-For is walked from the right, skipping trusted proxies,
@@ -7,7 +7,8 @@ the entries right of the last untrusted hop were written by proxies we trust). F
 peer the header is ignored entirely: it can never change or erase the peer's address.
 
 X-Real-IP and Forwarded are never read: any client can send them, and believing a second header
-family would only add ways to disagree with the proxy's X-Forwarded-For.
+family would only add ways to disagree with the proxy's X-Forwarded-For. X-Forwarded-Proto is
+believed from a trusted peer only (resolve_scheme): it makes the console's cookie Secure and adds HSTS.
 """
 
 import ipaddress
@@ -107,4 +108,36 @@ def client_of_scope(scope: Scope, trusted: Sequence[IPNetwork]) -> str | None:
     if _CLIENT_STATE not in state:
         state[_CLIENT_STATE] = client_address(HTTPConnection(scope), trusted)
     found: str | None = state[_CLIENT_STATE]
+    return found
+
+
+_SCHEME_STATE = "scheme"
+_SCHEMES = ("http", "https")
+
+
+def resolve_scheme(scheme: str, peer: str | None, protos: list[str], trusted: Sequence[IPNetwork]) -> str:
+    """The scheme the client used: the connection's own, or the last X-Forwarded-Proto entry from a trusted proxy.
+
+    A proxy that ends TLS (the ALB) forwards plain HTTP and says https in X-Forwarded-Proto. Only a
+    trusted peer's header is believed, and only its last entry (the one the nearest proxy wrote): any
+    client can send the header, and a forged "http" would strip the session cookie's Secure flag.
+    """
+    peer_ip = parse_ip(peer) if peer else None
+    if not protos or peer_ip is None or not _is_trusted(peer_ip, trusted):
+        return scheme
+    claimed = protos[-1].lower()
+    return claimed if claimed in _SCHEMES else scheme
+
+
+def scheme_of_scope(scope: Scope, trusted: Sequence[IPNetwork]) -> str:
+    """The scheme of a request as the client saw it (see resolve_scheme), resolved once and kept in its state."""
+    state = scope.setdefault("state", {})
+    if _SCHEME_STATE not in state:
+        scheme = str(scope.get("scheme", "http"))
+        client = scope.get("client")
+        if trusted and client:  # no trusted proxy (the default): the header is never even read
+            protos = [p.strip() for line in Headers(scope=scope).getlist("x-forwarded-proto") for p in line.split(",")]
+            scheme = resolve_scheme(scheme, client[0], protos, trusted)
+        state[_SCHEME_STATE] = scheme
+    found: str = state[_SCHEME_STATE]
     return found

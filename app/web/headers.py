@@ -10,6 +10,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")  # a JSON answer is never sniffed into HTML or script
 NO_STORE = (b"cache-control", b"no-store")  # tokens, signed txs and wallet data never sit in a cache
+# On https answers only (browsers ignore it over http): a browser that once reached the service over
+# TLS never again sends the console's cookie, a bearer token, over a downgraded connection.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 API_PREFIX = "/api/"
 
 CONSOLE_PREFIX = "/console"
@@ -69,9 +72,9 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def with_security_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """headers plus nosniff, and no-store on the API unless the route set its own Cache-Control."""
-    added = [NOSNIFF]
+def with_security_headers(path: str, headers: list[tuple[bytes, bytes]], *, https: bool) -> list[tuple[bytes, bytes]]:
+    """headers plus nosniff, HSTS if the client's scheme is https, no-store on the API unless the route set its own."""
+    added = [NOSNIFF, HSTS] if https else [NOSNIFF]
     if path.startswith(API_PREFIX) and not any(name.lower() == b"cache-control" for name, _ in headers):
         added.append(NO_STORE)
     return [*headers, *added]

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import Clock
 from app.observability.logs import REQUEST_ID
-from app.web.clientip import client_of_scope
+from app.web.clientip import client_of_scope, scheme_of_scope
 from app.web.deps import USER_STATE
 from app.web.headers import with_security_headers
 
@@ -85,6 +85,11 @@ def user_of(scope: Scope) -> str | None:
     return user if isinstance(user, str) else None
 
 
+def _trusted(scope: Scope) -> Any:
+    app = scope.get("app")
+    return getattr(app.state, "trusted_networks", ()) if app is not None else ()
+
+
 class ObservabilityMiddleware:
     """Sets the request id (context and X-Request-ID response header), counts and logs each request."""
 
@@ -114,7 +119,8 @@ class ObservabilityMiddleware:
             if message["type"] == "http.response.start":
                 answered = True
                 status = message["status"]
-                headers = with_security_headers(scope["path"], [*message.get("headers", ()), header])
+                https = scheme_of_scope(scope, _trusted(scope)) == "https"
+                headers = with_security_headers(scope["path"], [*message.get("headers", ()), header], https=https)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -141,8 +147,7 @@ class ObservabilityMiddleware:
         level = logging.DEBUG if quiet and status < 400 else logging.INFO
         if not access_log.isEnabledFor(level):
             return
-        app = scope.get("app")
-        trusted = getattr(app.state, "trusted_networks", ()) if app is not None else ()
+        trusted = _trusted(scope)
         fields = {
             "method": method,
             "route": route,

@@ -89,6 +89,7 @@ async def test_ready_answers_ready_when_the_store_answers(client) -> None:
 
 async def test_ready_answers_503_when_the_store_cannot_be_reached(client, services, monkeypatch, tmp_path) -> None:
     folder = tmp_path / "nonexistent-directory"
+    folder.mkdir()
     broken = await Database.open(f"sqlite:///{folder / 'signer.db'}")
     shutil.rmtree(folder)  # before its first read: the reader cannot open the file
     monkeypatch.setattr(services.store, "db", broken)

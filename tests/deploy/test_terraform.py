@@ -149,6 +149,15 @@ def test_alb_serves_https_with_the_given_certificate(tf):
     assert block(https, "default_action")["type"] == "forward"
 
 
+def test_alb_appends_the_client_to_x_forwarded_for_and_says_so_in_the_readmes(tf):
+    alb = tf["resource"]["aws_lb.this"]
+    assert alb["xff_header_processing_mode"] == "append"  # not "preserve" (the client's own) or "remove"
+    assert alb["drop_invalid_header_fields"] is True
+    for readme in (ROOT / "README.rst", ROOT / "terraform" / "README.md"):
+        text = " ".join(readme.read_text(encoding="utf-8").split())
+        assert "X-Forwarded-Proto" in text and "X-Forwarded-For" in text, readme
+
+
 def test_alb_redirects_http_to_https(tf):
     http = tf["resource"]["aws_lb_listener.http_redirect"]
     assert http["port"] == 80

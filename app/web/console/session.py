@@ -2,7 +2,8 @@
 
 The session is the API's own JWT (the same login, the same lifetime), kept in a cookie that
 scripts cannot read (HttpOnly), that is sent only to /console, never cross-site (SameSite=Strict),
-and only over TLS when the console is served over https. Every form that changes something carries
+and only over TLS when the client reached the console over https (directly, or through a trusted
+proxy that says so in X-Forwarded-Proto). Every form that changes something carries
 a CSRF token: an HMAC of the session's token id under a key derived from the app's secret, so it
 needs no server-side state and dies with the session. The login form, which has no session yet,
 is bound the same way to a random nonce in a short-lived cookie.
@@ -20,6 +21,7 @@ from app.auth.tokens import TokenClaims
 from app.auth.users import User
 from app.errors import Unauthorized
 from app.services import Services
+from app.web.clientip import scheme_of_scope
 from app.web.deps import USER_STATE, ServicesDep
 from app.web.login import user_of_token
 
@@ -106,7 +108,8 @@ CheckedForm = Annotated[dict[str, str], Depends(checked_form)]
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    # The client's scheme, not the connection's: behind the ALB (which ends TLS) the cookie is still Secure.
+    return scheme_of_scope(request.scope, request.app.state.trusted_networks) == "https"
 
 
 def set_session_cookie(response: Response, request: Request, *, token: str, lifetime: int) -> None:
