@@ -15,6 +15,7 @@ from app.observability.metrics import Metrics
 from app.signing.audit import AuditLog
 from app.signing.keyhealth import KeyHealth
 from app.signing.node import NodeFactory, Nodes
+from app.signing.nodehealth import NodeHealth
 from app.signing.service import SigningService
 from app.signing.wallets import WalletRegistry
 from app.store import Store
@@ -76,6 +77,7 @@ class Services:
     signing: SigningService
     throttle: LoginThrottle
     key_health: KeyHealth
+    node_health: NodeHealth
     revocations: RevocationCheck
 
     @classmethod
@@ -95,6 +97,7 @@ class Services:
         wallets = WalletRegistry(config, keys)
         users = UserDirectory(config)
         users.start()
+        nodes = Nodes(metrics=metrics, factory=node_factory)
         return cls(
             config=config,
             clock=clock,
@@ -111,7 +114,7 @@ class Services:
                 store=store,
                 wallets=wallets,
                 audit=AuditLog(store, clock),
-                nodes=Nodes(metrics=metrics, factory=node_factory),
+                nodes=nodes,
                 metrics=metrics,
                 clock=clock,
                 source=config.source,
@@ -126,6 +129,7 @@ class Services:
                 clock=clock,
             ),
             key_health=KeyHealth(wallets, clock),
+            node_health=NodeHealth(wallets=wallets, nodes=nodes, clock=clock),
             revocations=RevocationCheck(store, clock),
         )
 

@@ -35,7 +35,9 @@ command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "${missing[*]} -> apt-get (once)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null \
+    # On a shared machine another apt may hold the dpkg lock: wait for it (up to 10 minutes) rather than fail.
+    apt=(apt-get -qq -o DPkg::Lock::Timeout=600)
+    { "${apt[@]}" update && DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y "${missing[@]}"; } >/dev/null \
       || say "apt-get could not install them: the tests that need them will skip"
   else
     say "missing ${missing[*]}, and no apt-get as root: the tests that need them will skip"
@@ -45,5 +47,7 @@ say "ruff check, ruff format --check, mypy --strict"
 ruff check .
 ruff format --check .
 mypy  # strict, over app/ (pyproject.toml)
+# Every skip's reason is printed at the end (-rs, pyproject.toml); with CI=true a skipped required part
+# (PostgreSQL, browser, container, SoftHSM2, python-binance-chain) fails the run (tests/runcheck.py).
 say "pytest $*"
 python -m pytest "$@"

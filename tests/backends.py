@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests import skips
+
 ROOT = Path(__file__).resolve().parents[1]
 MODULE_PATHS = (
     "/usr/lib/softhsm/libsofthsm2.so",
@@ -36,7 +38,7 @@ TOKENS = {
 }
 SO_PIN = "so-pin-55555"
 MAIN_TOKEN = "signer"
-SKIP_SOFTHSM = "SoftHSM2 is not installed (apt-get install softhsm2; scripts/test.sh installs it when run as root)"
+SKIP_SOFTHSM = "not installed (apt-get install softhsm2; scripts/test.sh installs it when run as root)"
 
 
 def _module_path() -> str | None:
@@ -112,7 +114,7 @@ class SoftHsm:
 def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftHsm]:
     module, util = _module_path(), shutil.which("softhsm2-util")
     if module is None or util is None:
-        pytest.skip(SKIP_SOFTHSM)
+        skips.required("SoftHSM2", SKIP_SOFTHSM)
     root = tmp_path_factory.mktemp("softhsm")
     (root / "tokens").mkdir(mode=0o700)
     conf = root / "softhsm2.conf"

@@ -15,7 +15,8 @@ import pytest
 from tests import leakcheck
 
 _DIR_VAR = "SIGNING_SERVICE_LEAKCHECK_DIR"
-pytest_plugins = ["tests.backends"]  # SoftHSM2 and moto fixtures, for the key, API and end-to-end tests
+# SoftHSM2 and moto fixtures, for the key, API and end-to-end tests; the run check (executed = collected)
+pytest_plugins = ["tests.runcheck", "tests.backends"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

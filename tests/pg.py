@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests import skips
+
 POSTGRES_URL = os.environ.get("SIGNING_SERVICE_TEST_POSTGRES_URL")
-SKIP_REASON = "PostgreSQL tests need SIGNING_SERVICE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)"
+SKIP_REASON = "its tests need SIGNING_SERVICE_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1/test)"
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -28,7 +29,7 @@ async def _admin(url: str, statement: str) -> None:
 def fresh_database() -> Iterator[str]:
     """A new database on the test server (skip where none is configured), dropped afterwards."""
     if not POSTGRES_URL:
-        pytest.skip(SKIP_REASON)
+        skips.required("PostgreSQL", SKIP_REASON)
     name = f"signer_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(POSTGRES_URL, f'CREATE DATABASE "{name}"'))
     try:

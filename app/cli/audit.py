@@ -5,6 +5,9 @@ import asyncio
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from app.clock import SystemClock
 from app.config import ServiceConfig
@@ -55,8 +58,23 @@ async def _verify(config: ServiceConfig) -> int:
     return 1
 
 
+def missing_store(config: ServiceConfig) -> Path | None:
+    """The SQLite file config names if it does not exist (else None): a read-only command must not create it."""
+    assert config.database_url is not None  # parse_config always sets it
+    url = make_url(config.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
 def run(args: argparse.Namespace, config: ServiceConfig) -> int:
-    """Run the chosen audit command; returns the exit code."""
+    """Run the chosen audit command; returns the exit code (2: the config's store does not exist)."""
+    missing = missing_store(config)
+    if missing is not None:
+        # Opening would create an empty store and report "intact: 0 rows" for the wrong config.
+        print(f"no store at {missing}: check database_url in {args.config}", file=sys.stderr)
+        return 2
     if args.audit_command == "list":
         return asyncio.run(_list(config, args.since, args.user))
     return asyncio.run(_verify(config))

@@ -65,18 +65,20 @@ def funded_addresses(addresses: Sequence[str], *, hrp: str) -> list[str]:
     return list(seen)
 
 
-def open_state(parser: argparse.ArgumentParser, ledger: Ledger, path: Path) -> None:
-    """Load the ledger from path if it exists, else write the new one there (so a bad path fails now)."""
+def open_state(parser: argparse.ArgumentParser, ledger: Ledger, path: Path) -> bool:
+    """Load the ledger from path if it exists (True), else write the new one there (so a bad path fails now)."""
     try:
         if persist.load(ledger, path):
-            print(f"devnet state loaded from {path} (height {ledger.height})", flush=True)
-            return
+            persist.save(ledger, path)  # a file from before ledger ids gets its own now
+            print(f"devnet state loaded from {path} (height {ledger.height}; --fund adds nothing)", flush=True)
+            return True
         persist.save(ledger, path)
     except persist.StateFileError as exc:
         parser.error(f"--state: {exc}")
     except OSError as exc:
         parser.error(f"--state: cannot write {path}: {exc.strerror}")
     print(f"devnet state: new ledger written to {path}", flush=True)
+    return False
 
 
 def main(argv: list[str] | None = None, *, extra_fund: Sequence[str] = ()) -> None:
@@ -99,9 +101,10 @@ def main(argv: list[str] | None = None, *, extra_fund: Sequence[str] = ()) -> No
         on_change=None if state_file is None else lambda ledger: persist.save(ledger, state_file),
     )
     url = f"http://{args.host}:{args.port}"
-    print(f"devnet {args.chain_id} on {url} funded: {', '.join(funded) or '(none)'}", flush=True)
-    if state_file is not None:
-        open_state(parser, app.state.ledger, state_file)
+    loaded = state_file is not None and open_state(parser, app.state.ledger, state_file)
+    # A loaded ledger keeps its accounts: nothing was funded, so say nothing was.
+    funding = "" if loaded else f" funded: {', '.join(funded) or '(none)'}"
+    print(f"devnet {args.chain_id} on {url} (ledger {app.state.ledger.ledger_id}){funding}", flush=True)
     if args.enable_faults:
         print(f"devnet fault injection enabled: {url}/admin/faults", flush=True)
     config = uvicorn.Config(

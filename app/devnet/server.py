@@ -147,7 +147,7 @@ def _node_info(ledger: Ledger) -> dict[str, Any]:
             "moniker": "devnet",
             "version": DEVNET_VERSION,
             "listen_addr": "",
-            "other": {"tx_index": "on"},
+            "other": {"tx_index": "on", "ledger_id": ledger.ledger_id},
         },
         "sync_info": {
             "latest_block_height": ledger.height,

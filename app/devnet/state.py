@@ -20,6 +20,7 @@ The state itself is plain data (app.devnet.records.LedgerState, on `ledger.state
 import base64
 import hashlib
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -123,6 +124,8 @@ class Ledger:
             validators=frozenset(encode_address(VALIDATOR_HRP, decode_address(v, VALIDATOR_HRP)) for v in validators),
         )
         self.state = LedgerState()
+        # Names this ledger (saved with --state, shown in node-info): a demo tells its own devnet from another.
+        self.ledger_id = secrets.token_hex(8)
         self._clock = clock
         self._lock = threading.Lock()
         for symbol in coins:

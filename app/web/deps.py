@@ -6,10 +6,12 @@ body's wallet (404 unknown or not visible, 403 permission or ip_whitelist) and a
 """
 
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
+from fastapi.exceptions import FastAPIDeprecationWarning
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 
@@ -80,15 +82,24 @@ def actor_of(user: User, request: Request) -> Actor:
     return Actor(username=user.username, client_ip=client_host(request))
 
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        pattern=KEY_PATTERN,
-        description="Optional. Repeating a request with the same key and body returns the first answer "
-        "(no new sequence); the same key with another body gets 409. Keys expire after idempotency_ttl_hours.",
-    ),
-]
+def _idempotency_header() -> Any:
+    """The optional Idempotency-Key header, with an empty parameter-level example in the document."""
+    with warnings.catch_warnings():
+        # `example` is deprecated for `examples`, but Postman's importer reads only the parameter's
+        # `example`: without one it generates a value and puts that one value on every request, so each
+        # request after the first is a replay or a 409. Empty is what it then sends: no key.
+        warnings.simplefilter("ignore", FastAPIDeprecationWarning)
+        return Header(
+            alias="Idempotency-Key",
+            pattern=f"^$|{KEY_PATTERN}",  # empty: no key (what an importer sends for an optional header)
+            description="Optional. Repeating a request with the same key and body returns the first answer "
+            "(no new sequence); the same key with another body gets 409. Keys expire after "
+            "idempotency_ttl_hours. Empty is the same as no key.",
+            example="",
+        )
+
+
+IdempotencyKey = Annotated[str | None, _idempotency_header()]
 
 
 async def authorize(
@@ -128,7 +139,7 @@ async def authorized_request(
     wallet = await authorize(
         services, user, request, wallet_name=body.wallet_name, permission=message.permission, entry=entry
     )
-    return SignRequest(actor, wallet, message, msg, idempotency_key)
+    return SignRequest(actor, wallet, message, msg, idempotency_key or None)  # an empty header is no key
 
 
 F = TypeVar("F", bound=Callable[..., Any])

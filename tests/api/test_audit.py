@@ -5,12 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 import yaml
 
 from app.signing.audit import AuditLog
 from tests.api.payloads import README_SHAPES
-from tests.helpers import KEY_A, MNEMONIC, PASSWORDS, SECRET
+from tests.helpers import KEY_A, MNEMONIC, PASSWORDS, SECRET, make_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSFER = {"msg": README_SHAPES["transfer"], "wallet_name": "main"}
@@ -141,3 +142,16 @@ async def test_audit_cli_lists_and_verifies(client, auth, services, config_data,
     await _execute(services, "UPDATE audit_log SET record = replace(record, 'alice', 'mallory') WHERE id = 1")
     broken = _cli("audit", "verify", "--config", str(path))
     assert broken.returncode == 1 and "row 1" in broken.stdout
+
+
+@pytest.mark.parametrize("command", ["list", "verify"])
+def test_audit_commands_on_a_config_whose_store_is_missing_fail_naming_it_and_create_nothing(
+    tmp_path: Path, command: str
+) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text(yaml.safe_dump(make_config()))  # no database_url: the default file beside the config
+    store = tmp_path / "signing-service.db"
+    result = _cli("audit", command, "--config", str(path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"no store at {store}" in result.stderr
+    assert result.stdout == "" and not store.exists()

@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import httpx
 import pytest
 
+from app.chain.node import NodeClient
+from app.config import parse_config
 from app.main import create_app
 from app.observability.logs import JsonFormatter, RedactingFilter
 from app.services import Services
 from app.store.database import Database
 from app.web.routes import health
-from tests.helpers import PASSWORDS
+from tests.helpers import CHAIN_ID, PASSWORDS
 
 REQUEST_ID_CHARS = set("0123456789abcdef")
 
@@ -263,3 +265,40 @@ async def test_no_token_or_password_reaches_the_log_output(client, root_output) 
     assert '"request_id": "printed"' in printed
     for secret in (token, *SECRETS):
         assert secret not in printed
+
+
+async def _ready_with_node(config_data: dict, tmp_path, node: httpx.MockTransport) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """GET /ready of a service whose every node is the fake peer node."""
+    config = parse_config(config_data, base_dir=tmp_path)
+    services = await Services.open(config, node_factory=lambda env: NodeClient(env.api_url, transport=node))
+    try:
+        app = create_app(config, services=services)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://service.test") as client:
+            return await client.get("/ready")
+    finally:
+        await services.close()
+
+
+async def test_ready_answers_503_while_the_node_answers_404_to_node_info(config_data, tmp_path) -> None:
+    # What `python3 -m http.server` on the devnet's port answers.
+    not_a_node = httpx.MockTransport(lambda request: httpx.Response(404, text="File not found"))
+    r = await _ready_with_node(config_data, tmp_path, not_a_node)
+    assert r.status_code == 503
+    message = "no wallet's node answers node-info"
+    assert r.json() == {"code": 503, "message": message, "detail": message}
+
+
+async def test_ready_answers_ready_when_the_node_answers_node_info(config_data, tmp_path) -> None:
+    r = await _ready_with_node(config_data, tmp_path, httpx.MockTransport(_devnet_node_info))
+    assert r.status_code == 200, r.text
+
+
+async def test_ready_answers_503_while_the_node_is_on_another_chain(config_data, tmp_path) -> None:
+    for env in config_data["environments"].values():
+        env["chain_id"] = "Binance-Elsewhere"
+    r = await _ready_with_node(config_data, tmp_path, httpx.MockTransport(_devnet_node_info))
+    assert r.status_code == 503
+
+
+def _devnet_node_info(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"node_info": {"network": CHAIN_ID}, "sync_info": {}})

@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import skips
 from tests.deploy import docker_engine
 from tests.deploy.docker_engine import docker
 from tests.docs import readme
@@ -49,7 +50,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[docker_engine.E
     try:
         found = docker_engine.engine(tmp_path_factory.mktemp("dockerd") / "dockerd.log")
     except docker_engine.EngineUnavailable as exc:
-        pytest.skip(str(exc))
+        skips.required("container", str(exc))
     try:
         yield found
     finally:
@@ -62,7 +63,7 @@ def image(engine: docker_engine.Engine) -> str:
     try:
         base = docker_engine.base_image()
     except docker_engine.EngineUnavailable as exc:
-        pytest.skip(str(exc))
+        skips.required("container", str(exc))
     build = docker_blocks()[0][0].command
     assert build == "docker build -t bnc-signing-service .", build
     args = ["build", "-q", "--build-arg", f"PYTHON_IMAGE={base}", "-t", IMAGE, "."]

@@ -263,3 +263,14 @@ def test_devnet_refuses_a_state_file_of_another_chain(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--state: devnet state: the file is for chain_id 'Other-Chain'" in result.stderr
     assert os.path.getsize(state) > 0
+
+
+async def test_a_saved_ledger_keeps_its_id_and_node_info_shows_it(tmp_path: Path) -> None:
+    ledger, path = new_ledger(), tmp_path / "devnet.json"
+    persist.save(ledger, path)
+    app = create_app(chain_id=CHAIN_ID, hrp=HRP, genesis=[A])
+    assert app.state.ledger.ledger_id != ledger.ledger_id  # each new ledger has its own
+    assert persist.load(app.state.ledger, path) and app.state.ledger.ledger_id == ledger.ledger_id
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://devnet") as client:
+        info = (await client.get("/api/v1/node-info")).json()
+    assert info["node_info"]["other"]["ledger_id"] == ledger.ledger_id

@@ -4,6 +4,7 @@ and the checkout stays clean."""
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from tests.docs.readme import ROOT
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, wait_until_up
 
 pytestmark = [
     pytest.mark.timeout(150),
@@ -107,8 +108,50 @@ def test_demo_on_other_ports_survives_a_restart_in_step_and_leaves_git_clean(tmp
         assert demo.chain_sequence() == 2
     finally:
         demo.stop()
-    assert "devnet state loaded from" in demo.log.read_text()
+    log = demo.log.read_text()
+    assert "devnet state loaded from" in log
+    assert log.count(" funded: ") == 1  # the restart funded nothing, and says so
     assert git_status() == before
+
+
+def _run_demo_to_its_end(demo: Demo) -> str:
+    """scripts/demo.sh run until it exits by itself (it must: it refuses to start); what it printed."""
+    env = {**os.environ, "PORT": str(demo.port), "DEVNET_PORT": str(demo.devnet_port), "DEMO_DIR": str(demo.demo_dir)}
+    result = subprocess.run(
+        ["scripts/demo.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_demo_refuses_to_start_when_any_http_server_holds_the_devnet_port(tmp_path: Path) -> None:
+    demo = Demo(tmp_path / "demo-state")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(demo.devnet_port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_up(f"{demo.devnet_url}/", server)
+        output = _run_demo_to_its_end(demo)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert f"demo: port {demo.devnet_port} on 127.0.0.1 is in use" in output
+    assert "DEVNET_PORT=" in output and "Signing service:" not in output
+
+
+def test_a_second_demo_on_the_first_demos_devnet_port_refuses_to_start(tmp_path: Path) -> None:
+    first = Demo(tmp_path / "first")
+    first.start()
+    try:
+        second = Demo(tmp_path / "second")
+        second.devnet_port, second.devnet_url = first.devnet_port, first.devnet_url
+        output = _run_demo_to_its_end(second)
+    finally:
+        first.stop()
+    assert f"demo: port {first.devnet_port} on 127.0.0.1 is in use" in output
 
 
 def test_the_default_demo_folder_is_ignored_by_git() -> None:

@@ -92,3 +92,46 @@ def test_the_converted_collection_runs_green_with_newman_against_a_real_demo(dem
             assert status == 200, (path, body)
     assert report["run"]["failures"] == []
     print(f"collection converted and run in {elapsed:.1f} s")  # shown with -s: the timing of this test
+
+
+def test_an_import_by_link_with_the_converters_defaults_signs_every_message_without_a_409(
+    demo: str, tmp_path: Path
+) -> None:
+    """README: Postman, *Import* by *Link*: the converter's defaults but *Parameter generation: Example*,
+    then baseUrl and the access token set as the README says (the token is what *Get New Access Token* gets)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import postman
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    node_modules = postman.ensure_packages(postman.cache_dir())
+    document = httpx.get(f"{demo}/api/openapi.json", timeout=10).text
+    postman.CONVERTER_OPTIONS = {"parametersResolution": "Example"}  # what the import settings change, no more
+    collection = postman.convert(document, node_modules)
+    login = {"username": "demo", "password": "demo-password"}
+    token = httpx.post(f"{demo}/api/auth/login", json=login, timeout=10).json()["access_token"]
+    collection["variable"] = [{"key": "baseUrl", "value": demo}]
+    requests = list(postman._requests(collection["item"]).values())
+    for item in requests:
+        auth = item["request"].get("auth")
+        if auth and auth["type"] == "oauth2":
+            auth["oauth2"] += [{"key": "accessToken", "value": token}, {"key": "addTokenTo", "value": "header"}]
+    keys = {h["value"] for i in requests for h in i["request"].get("header", []) if h["key"] == "Idempotency-Key"}
+    assert keys == {""}, keys  # no shared key: an empty one is no key
+    (tmp_path / "collection.json").write_text(json.dumps(collection), encoding="utf-8")
+    report_file = tmp_path / "newman.json"
+    newman = [shutil.which("node") or "node", str(node_modules / "newman" / "bin" / "newman.js"), "run"]
+    subprocess.run(
+        [*newman, str(tmp_path / "collection.json"), "--reporters", "json", "--reporter-json-export", str(report_file)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    answers = {
+        "/" + "/".join(e["request"]["url"]["path"]): (e["response"]["code"], bytes(e["response"]["stream"]["data"]))
+        for e in report["run"]["executions"]
+    }
+    assert not [path for path, (status, _) in answers.items() if status == 409]
+    signs = {path: answer for path, answer in answers.items() if path.endswith("/sign")}
+    assert len(signs) == 23 and all(status == 200 for status, _ in signs.values()), signs

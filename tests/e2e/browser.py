@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
+from tests import skips
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -37,11 +37,11 @@ LOCAL_SCHEMES = ("data", "blob", "about", "chrome", "chrome-error", "chrome-untr
 def skip_without_chromium() -> None:
     """Skip the calling test, saying why, where Chromium or its driver is not installed."""
     if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("needs Debian's chromium and chromium-driver (scripts/test.sh installs them with apt-get as root)")
+        skips.required("browser", "needs Debian's chromium and chromium-driver (scripts/test.sh installs them as root)")
     try:
         import selenium  # noqa: F401
     except ImportError:
-        pytest.skip("needs selenium (requirements-test.txt)")
+        skips.required("browser", "needs selenium (requirements-test.txt)")
 
 
 @contextmanager

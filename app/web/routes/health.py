@@ -58,11 +58,18 @@ async def health() -> HealthStatus:
     "/ready",
     response_model=ReadyStatus,
     response_model_exclude_none=True,
-    responses={503: _error(503, "The store cannot be reached, or the config is not loaded", "store unreachable")},
+    responses={
+        503: _error(
+            503,
+            "The store cannot be reached, no wallet's node answers, or the config is not loaded",
+            "store unreachable",
+        )
+    },
     summary="Readiness",
 )
 async def ready(request: Request) -> ReadyStatus:
-    """200 once the config is loaded and the store answers a query; 503 otherwise. Needs no token."""
+    """200 once the config is loaded, the store answers a query and a wallet's node answers node-info
+    (for its configured chain id, if set); 503 otherwise. Needs no token."""
     services = getattr(request.app.state, "services", None)
     if services is None or not isinstance(services.config, ServiceConfig):
         raise NotReady("the service is not started: config not loaded")
@@ -72,6 +79,9 @@ async def ready(request: Request) -> ReadyStatus:
     except Exception as exc:  # any failure means not ready; the type names it, the message may hold the URL
         log.warning("readiness check failed: store %s", type(exc).__name__)
         raise NotReady("store unreachable") from None
+    if not await services.node_health.any_answers():
+        # A server on the node's port that is not a chain node (node-info 404) would fail every sign.
+        raise NotReady("no wallet's node answers node-info")
     backends = await services.key_health.status()
     if not backends:
         return ReadyStatus()
