@@ -14,7 +14,14 @@ MNEMONIC = (
 KEY_A = "3dcc267e1f7edca86e03f0963b2d0b7804552d3014caddcfc435a4d7bc240cf5"
 KEY_B = "90335b9d2153ad1a9799a3ccc070bd64b4164e9642ee1dd48053c33f9a3a05e9"
 KEY_UNFUNDED = "1111111111111111111111111111111111111111111111111111111111111111"
-ALL = ["trade", "transfer", "freeze", "resync", "vote"]
+ALL = [
+    "trade",
+    "transfer",
+    "freeze",
+    "issue",
+    "resync",
+    "vote",
+]  # freeze needs issue: a freeze signature is also a valid burn and mint
 PASSWORDS = {
     "alice": "alice-password",
     "bob": "bob-password",

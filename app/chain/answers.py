@@ -93,6 +93,16 @@ class BroadcastRefused(_Answer):
     failed_tx_index: Code | None = None
 
 
+Bech32 = Annotated[str, Field(strict=True, min_length=1, max_length=90, pattern=r"^[a-z0-9]+1[a-z0-9]+$")]
+
+
+class SwapAnswer(_Answer):
+    """GET /api/v1/atomic-swaps/{swap_id} (the chain's AtomicSwap, camelCase as the API writes it): its parties."""
+
+    fromAddr: Bech32
+    toAddr: Bech32
+
+
 def _no_constant(name: str) -> Any:
     raise BadAnswer(f"{name} is not JSON")
 

@@ -1,4 +1,4 @@
-"""Async client for a Binance Chain node's HTTP API (node-info, account, broadcast)."""
+"""Async client for a Binance Chain node's HTTP API (node-info, account, atomic swap, broadcast)."""
 
 import asyncio
 import re
@@ -29,6 +29,18 @@ class NodeUnreachable(NodeError):
 
 class AccountNotFound(ChainError):
     """The node has never seen this address (it was never funded)."""
+
+
+class SwapNotFound(ChainError):
+    """The node knows no atomic swap with this id."""
+
+
+@dataclass(frozen=True, slots=True)
+class SwapParties:
+    """Who an atomic swap pays: its creator (paid a deposit on claim) and its recipient (paid on refund)."""
+
+    creator: str
+    recipient: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +178,16 @@ class NodeClient:
             raise NodeError(f"node {self.api_url} answered the tx lookup with another tx")
         height = int(found.height) if found.height is not None else None
         return CommittedTx(hash=tx_hash, code=found.code, height=height, log=found.log)
+
+    async def swap(self, swap_id_hex: str) -> SwapParties:
+        """The parties of an atomic swap (a deposit's coins end with one of them); SwapNotFound if none."""
+        status, raw = await self._request("GET", f"/api/v1/atomic-swaps/{swap_id_hex.lower()}")
+        if status == 404:
+            raise SwapNotFound(f"no atomic swap {swap_id_hex.lower()} on the chain")
+        if status != 200:
+            raise NodeError(f"node {self.api_url} failed the atomic swap lookup with HTTP {status}")
+        found: answers.SwapAnswer = self._read("atomic swap", status, raw, answers.SwapAnswer)
+        return SwapParties(creator=found.fromAddr, recipient=found.toAddr)
 
     async def broadcast(self, tx_hex: str) -> BroadcastResult:
         """POST the signed tx hex to /api/v1/broadcast?sync=true; the answer, checked, as the node sent it.

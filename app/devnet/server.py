@@ -27,6 +27,7 @@ from app.devnet.state import (
     CommittedTx,
     Ledger,
     Order,
+    Swap,
     TxRejected,
 )
 
@@ -107,6 +108,30 @@ def tx_json(committed: CommittedTx) -> dict[str, Any]:
             "public_key": tx.public_key.hex(),
             "signature": tx.signature.hex(),
         },
+    }
+
+
+def _coins_text(amounts: dict[str, int]) -> str:
+    return ",".join(f"{amount}:{symbol}" for symbol, amount in sorted(amounts.items()))
+
+
+def swap_json(swap: Swap) -> dict[str, Any]:
+    """An atomic swap as GET /api/v1/atomic-swaps/{id} shows it (the chain API's AtomicSwap fields)."""
+    return {
+        "swapId": swap.swap_id,
+        "fromAddr": swap.from_,
+        "toAddr": swap.to,
+        "outAmount": _coins_text(swap.out_amount),
+        "inAmount": _coins_text(swap.in_amount),
+        "expectedIncome": swap.expected_income,
+        "recipientOtherChain": swap.recipient_other_chain,
+        "randomNumberHash": swap.random_number_hash,
+        "randomNumber": swap.random_number,
+        "timestamp": swap.timestamp,
+        "crossChain": int(swap.cross_chain),
+        "expireHeight": swap.expire_height,
+        "closedTime": swap.closed_time,
+        "status": swap.status,
     }
 
 
@@ -211,6 +236,12 @@ def _add_routes(app: FastAPI, ledger: Ledger, on_change: Callable[[Ledger], None
         """A committed tx by hash; 404 otherwise."""
         found = ledger.tx(tx_hash)
         return tx_json(found) if found else error_response(404, "tx not found")
+
+    @app.get("/api/v1/atomic-swaps/{swap_id}", response_model=None)
+    async def atomic_swap(swap_id: str) -> dict[str, Any] | JSONResponse:
+        """An atomic swap by id (hex); 404 otherwise."""
+        found = ledger.swap(swap_id)
+        return swap_json(found) if found else error_response(404, "swap not found")
 
     @app.get("/api/v1/orders/open")
     async def open_orders(address: str) -> dict[str, Any]:

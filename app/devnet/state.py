@@ -80,6 +80,7 @@ __all__ = [
     "CommittedTx",
     "Ledger",
     "Order",
+    "Swap",
     "TxRejected",
     "default_pairs",
     "notional",

@@ -1,7 +1,8 @@
 """The two-person rule: requests that need a quorum wait here; the approval that completes it runs them once.
 
-A sign or broadcast on a wallet whose `approvals` block covers it (its message type, and a spend
-over `above` if set) is stored as a pending request instead: nothing is signed, reserved or sent.
+A sign or broadcast on a wallet whose `approvals` block covers it (any message its signature is
+valid as, see `covered`, and effects over `above` if set) is stored as a pending request instead:
+nothing is signed, reserved or sent.
 Each decision is one store transaction (app/store/approvals.py); the approval that reaches the
 quorum claims the request (pending -> executing) in that same transaction, so exactly one caller,
 on any worker or replica, runs the original action, through the same pipeline as any request.
@@ -22,8 +23,11 @@ from app.errors import Conflict, NotFound, PermissionDenied, ServiceError, TooMa
 from app.observability.metrics import Metrics
 from app.permissions import Permission
 from app.signing.audit import Actor, AuditLog
+from app.signing.effects import Effects
 from app.signing.idempotency import Replay
 from app.signing.outcomes import outcome_unknown
+from app.signing.settings import ApprovalsConfig
+from app.signing.table import MessageType, readings, row_named
 from app.signing.txs import SignRequest, SignResult
 from app.signing.wallets import WalletRegistry
 from app.signing.webhooks import Notifier
@@ -57,7 +61,8 @@ class ApprovalView:
     row: ApprovalRow
     votes: tuple[Vote, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, viewer: str | None) -> dict[str, Any]:
+        """The request as viewer sees it: a signed tx is shown to its requester alone (others see its hash)."""
         row = self.row
         body: dict[str, Any] = {
             "approval_id": row.id,
@@ -82,8 +87,24 @@ class ApprovalView:
         if row.reason is not None:
             body["reason"] = row.reason
         if row.result is not None:
-            body["result"] = json.loads(row.result)
+            result = json.loads(row.result)
+            if viewer != row.requested_by and isinstance(result, dict):
+                # A sign-only signature is a bearer instrument: only who asked for it may hold it.
+                result.pop("signed_msg", None)
+            body["result"] = result
         return body
+
+
+def covered(rule: ApprovalsConfig, message: MessageType) -> bool:
+    """Does rule cover message, read as every message its signature is valid as (app/signing/table.py)?
+
+    Named types cover every type that builds the same chain message (a rule on transfer covers a
+    one-output multi_send); without message_types a rule covers every type that can move funds.
+    """
+    if rule.message_types is None:
+        return message.moves_funds
+    named = {row_named(name).chain_type for name in rule.message_types}
+    return any(row.chain_type in named for row in readings(message))
 
 
 class ApprovalDesk:
@@ -108,17 +129,14 @@ class ApprovalDesk:
         self._notifier = notifier
         self._execute = execute
 
-    def required(self, request: SignRequest) -> bool:
-        """Does this request need a quorum before it runs?"""
+    def required(self, request: SignRequest, effects: Effects) -> bool:
+        """Does this request need a quorum before it runs? By what its bytes can do, not by its route."""
         rule = request.wallet.approvals
-        if rule is None or request.message.name not in rule.message_types:
+        if rule is None or not covered(rule, request.message):
             return False
         if rule.above is None:
             return True
-        return any(
-            token in rule.above and units > to_units(str(rule.above[token]))
-            for token, units in request.msg.spend().coins
-        )
+        return effects.exceeds({token: to_units(str(amount)) for token, amount in rule.above.items()})
 
     async def request(self, request: SignRequest, verb: str) -> ApprovalView:
         """Store a pending request (nothing is signed or reserved) and audit it."""
@@ -179,7 +197,7 @@ class ApprovalDesk:
         row = await self._approvals.get(approval_id) if isinstance(approval_id, str) else None
         if row is None:
             return replay
-        body = (await self._view(await self._expired_if_due(row))).to_json()
+        body = (await self._view(await self._expired_if_due(row))).to_json(viewer=row.requested_by)
         return Replay(202 if body["status"] == "pending" else 200, body)
 
     async def decide(
@@ -300,5 +318,5 @@ class ApprovalDesk:
         self._metrics.approval(event, pending=await self._approvals.count_pending())
         wallet = self._wallets.get(row.wallet)
         if wallet is not None and wallet.approvals is not None and wallet.approvals.webhook_url is not None:
-            self._notifier.send(wallet.approvals, view.to_json())
+            self._notifier.send(wallet.approvals, view.to_json(viewer=None))
         return view

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from app.chain import node as chain_node
-from app.chain.node import AccountState, Balance, BroadcastResult, CommittedTx, NodeClient
+from app.chain.node import AccountState, Balance, BroadcastResult, CommittedTx, NodeClient, SwapParties
 from app.errors import (
     Conflict,
     NodeBadAnswer,
@@ -111,6 +111,13 @@ class Nodes:
     async def tx(self, env: Environment, tx_hash: str) -> CommittedTx | None:
         """The committed tx of tx_hash on env's chain, or None (resolving an unknown outcome)."""
         return await self.call(self.client(env).tx(tx_hash))
+
+    async def swap(self, env: Environment, swap_id_hex: str) -> SwapParties | None:
+        """Who an atomic swap pays, as its node reports it now; None if the chain has no such swap (yet)."""
+        try:
+            return await self.call(self.client(env).swap(swap_id_hex))
+        except chain_node.SwapNotFound:
+            return None
 
     async def broadcast(self, env: Environment, tx_hex: str) -> BroadcastResult:
         return await self.call(self.client(env).broadcast(tx_hex))

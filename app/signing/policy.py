@@ -3,7 +3,8 @@
 Each configured LimitsConfig is compiled once into a Policy (caps in units, destinations
 decoded). Static rules are checked before a sequence is reserved; rolling-window rules become
 WindowLimits that the store checks and records in the same transaction as the reservation, so
-concurrent requests and replicas cannot overshoot. Policy sees only a request's Spend.
+concurrent requests and replicas cannot overshoot. Policy sees only a signature's Effects
+(app/signing/effects.py): what its bytes can do on chain, whatever route asked for it.
 """
 
 from dataclasses import dataclass
@@ -15,25 +16,11 @@ from app.chain.errors import InvalidInput
 from app.chain.messages import bsc_address
 from app.config import LimitsConfig
 from app.errors import PolicyDenied
+from app.signing.effects import Effects
 from app.store import LimitExceeded, WindowLimit
 
 DAY_SECONDS = 24 * 3600.0
 ORDERS = "#orders"
-
-
-@dataclass(frozen=True, slots=True)
-class Spend:
-    """What one request takes out of the wallet, and whether it places an order."""
-
-    coins: tuple[tuple[str, int], ...]  # (token, units)
-    symbols: tuple[str, ...]  # tokens and pairs it touches
-    destination: str | None = None
-    is_order: bool = False
-    destinations: tuple[str, ...] = ()  # a multi-send's recipients, each checked like destination
-
-    def all_destinations(self) -> tuple[str, ...]:
-        """Every address the coins go to: bech32 on this chain, or 0x on BNB Smart Chain."""
-        return (*((self.destination,) if self.destination is not None else ()), *self.destinations)
 
 
 def canonical_destination(address: str, hrp: str) -> str:
@@ -78,38 +65,42 @@ class Policy:
             max_orders_per_minute=limits.max_orders_per_minute,
         )
 
-    def check(self, spend: Spend) -> tuple[WindowLimit, ...]:
+    def check(self, effects: Effects) -> tuple[WindowLimit, ...]:
         """Raise PolicyDenied for a static rule; return the rolling-window limits to enforce."""
         who = self.who
-        for token, amount in spend.coins:
+        for token, amount in effects.coins:
             cap = self.max_per_tx.get(token)
             if cap is not None and amount > cap[0]:
                 raise PolicyDenied(f"{who} limit max_per_tx for {token} is {cap[1]}")
         if self.allowed_symbols is not None:
-            for symbol in spend.symbols:
+            for symbol in effects.symbols:
                 if symbol not in self.allowed_symbols:
                     raise PolicyDenied(f"{who} limit allowed_symbols does not include {symbol}")
         if self.allowed_destinations is not None:
-            for destination in spend.all_destinations():
+            if effects.unknown_destination:  # an unknown recipient is never an allowed one
+                raise PolicyDenied(
+                    f"{who} limit allowed_destinations: the swap this deposit pays into is not on the chain"
+                )
+            for destination in effects.destinations:
                 if canonical_destination(destination, self.hrp) not in self.allowed_destinations:
                     raise PolicyDenied(f"{who} limit allowed_destinations does not include this address")
         windows = [
             WindowLimit(self.scope, token, amount, self.max_per_day[token], DAY_SECONDS, f"{who} max_per_day {token}")
-            for token, amount in spend.coins
+            for token, amount in effects.coins
             if token in self.max_per_day
         ]
-        if spend.is_order and self.max_orders_per_minute is not None:
+        if effects.is_order and self.max_orders_per_minute is not None:
             windows.append(
                 WindowLimit(self.scope, ORDERS, 1, self.max_orders_per_minute, 60.0, f"{who} max_orders_per_minute")
             )
         return tuple(windows)
 
 
-def check_all(policies: tuple[Policy, ...], spend: Spend) -> tuple[WindowLimit, ...]:
+def check_all(policies: tuple[Policy, ...], effects: Effects) -> tuple[WindowLimit, ...]:
     """Every policy's static rules, then their rolling windows together."""
     windows: tuple[WindowLimit, ...] = ()
     for policy in policies:
-        windows += policy.check(spend)
+        windows += policy.check(effects)
     return windows
 
 

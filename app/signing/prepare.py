@@ -226,35 +226,27 @@ def prepare_order(msg: OrderMsg, wallet: Wallet) -> Prepared:
             ordertype=msg.order_type,
         )
 
+    _ready(lambda: build(0))  # the chain's rules, before a sequence: only the id depends on it
     return Prepared(build)
 
 
 def prepare_cancel(msg: CancelOrderMsg, wallet: Wallet) -> Prepared:
-    cancel = CancelOrder(sender=wallet.address, symbol=msg.symbol, refid=msg.target)
-    return Prepared(lambda _sequence: cancel)
+    return _ready(lambda: CancelOrder(sender=wallet.address, symbol=msg.symbol, refid=msg.target))
 
 
 def prepare_transfer(msg: TransferMsg, wallet: Wallet) -> Prepared:
-    try:
-        to = normalize_address(msg.to_address, wallet.environment.hrp)
-    except InvalidInput as exc:
-        raise InvalidRequest("msg.to_address", str(exc)) from None
-    send = Send.simple(
-        sender=wallet.address, to=to, coins=[Coin(denom=token, amount=units) for token, units in msg.coins()]
-    )
-    return Prepared(lambda _sequence: send, memo=msg.memo)
+    to = _address(msg.to_address, wallet, "msg.to_address")
+    coins = [Coin(denom=token, amount=units) for token, units in msg.coins()]
+    return _ready(lambda: Send.simple(sender=wallet.address, to=to, coins=coins), memo=msg.memo)
 
 
 def prepare_freeze(msg: FreezeMsg, wallet: Wallet) -> Prepared:
-    freeze = TokenFreeze(from_=wallet.address, symbol=msg.symbol, amount=msg.amount)
-    return Prepared(lambda _sequence: freeze)
+    return _ready(lambda: TokenFreeze(from_=wallet.address, symbol=msg.symbol, amount=msg.amount))
 
 
 def prepare_unfreeze(msg: FreezeMsg, wallet: Wallet) -> Prepared:
-    unfreeze = TokenUnfreeze(from_=wallet.address, symbol=msg.symbol, amount=msg.amount)
-    return Prepared(lambda _sequence: unfreeze)
+    return _ready(lambda: TokenUnfreeze(from_=wallet.address, symbol=msg.symbol, amount=msg.amount))
 
 
 def prepare_vote(msg: VoteMsg, wallet: Wallet) -> Prepared:
-    vote = Vote(proposal_id=msg.proposal_id, voter=wallet.address, option=msg.option)
-    return Prepared(lambda _sequence: vote)
+    return _ready(lambda: Vote(proposal_id=msg.proposal_id, voter=wallet.address, option=msg.option))

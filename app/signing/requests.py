@@ -29,7 +29,6 @@ from app.chain.errors import InvalidInput
 from app.chain.messages import ORDER_ID_RE, VOTE_OPTIONS, check_pair_symbol, check_token_symbol
 from app.chain.messages.base import NATIVE_TOKEN, NATIVE_TOKEN_DOT_B, SUFFIXED_TOKEN_RE
 from app.chain.tx import MAX_MEMO_CHARS
-from app.signing.policy import Spend
 
 MAX_COINS_PER_TRANSFER = 16
 # ASCII only: re's \d would also match non-ASCII digits. Bounded so no huge literal reaches Decimal.
@@ -46,9 +45,6 @@ class SignableMsg(_Model):
 
     # The demo wallet whose request the OpenAPI example is (config/config.yml): the one the chain takes it from.
     example_wallet: ClassVar[str] = "wallet_1"
-
-    def spend(self) -> Spend:
-        raise NotImplementedError
 
     def audit_summary(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -227,12 +223,6 @@ class OrderMsg(SignableMsg):
             raise ValueError("notional value of the order (price x quantity) is too large (cannot fit in int64)")
         return self
 
-    def spend(self) -> Spend:
-        """A sell spends the base quantity; a buy spends price x quantity of the quote token."""
-        base, quote = self.symbol.split("_", 1)
-        coin = (base, self.quantity) if self.side == 2 else (quote, self.price * self.quantity // UNITS_PER_COIN)
-        return Spend(coins=(coin,), symbols=(self.symbol,), is_order=True)
-
     def audit_summary(self) -> dict[str, Any]:
         return {
             "symbol": self.symbol,
@@ -264,9 +254,6 @@ class CancelOrderMsg(SignableMsg):
     @property
     def target(self) -> str:
         return self.order_id or self.refid or ""
-
-    def spend(self) -> Spend:
-        return Spend(coins=(), symbols=())
 
     def audit_summary(self) -> dict[str, Any]:
         return {"symbol": self.symbol, "order_id": self.target}
@@ -340,10 +327,6 @@ class TransferMsg(SignableMsg):
         assert self.amount is not None
         return [(self.symbol or self.denom or "", self.amount)]
 
-    def spend(self) -> Spend:
-        coins = tuple(self.coins())
-        return Spend(coins=coins, symbols=tuple(token for token, _ in coins), destination=self.to_address)
-
     def audit_summary(self) -> dict[str, Any]:
         """Destination and coins, in the shape the caller used; never the memo (it may carry a customer reference)."""
         if self.transfers is not None:
@@ -360,9 +343,6 @@ class FreezeMsg(SignableMsg):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"symbol": "BNB", "amount": "1"}]})
     symbol: TokenSymbol
     amount: Amount
-
-    def spend(self) -> Spend:
-        return Spend(coins=(), symbols=(self.symbol,))
 
     def audit_summary(self) -> dict[str, Any]:
         return {"symbol": self.symbol, "amount": _shown(self.amount)}
@@ -386,9 +366,6 @@ class VoteMsg(SignableMsg):
         ),
     ]
     option: VoteOption
-
-    def spend(self) -> Spend:
-        return Spend(coins=(), symbols=())
 
     def audit_summary(self) -> dict[str, Any]:
         return {"proposal_id": str(self.proposal_id), "option": self.option}

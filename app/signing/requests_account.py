@@ -6,7 +6,6 @@ from pydantic import ConfigDict, Field
 
 from app.chain.messages import UINT64_MAX
 from app.signing.fields import SignableMsg
-from app.signing.policy import Spend
 
 
 class SetAccountFlagsMsg(SignableMsg):
@@ -14,9 +13,6 @@ class SetAccountFlagsMsg(SignableMsg):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"flags": 0}]})
     flags: Annotated[int, Field(strict=True, ge=0, le=UINT64_MAX, description="uint64 bit set; 1 = memo required")]
-
-    def spend(self) -> Spend:
-        return Spend(coins=(), symbols=())
 
     def audit_summary(self) -> dict[str, Any]:
         return {"flags": self.flags}

@@ -22,7 +22,6 @@ from app.signing.fields import (
     shown,
     shown_coins,
 )
-from app.signing.policy import Spend
 from app.signing.requests import Address, Amount, Memo, TokenSymbol
 
 MAX_MULTI_SEND_OUTPUTS = 100  # ours: one request pays at most this many recipients (the chain module allows 1000)
@@ -67,15 +66,6 @@ class MultiSendMsg(SignableMsg):
                 sums[coin.token] = sums.get(coin.token, 0) + coin.amount
         return tuple(sorted(sums.items()))
 
-    def spend(self) -> Spend:
-        """The input's coins (the sum of the outputs); every output address is a destination."""
-        coins = self.totals()
-        return Spend(
-            coins=coins,
-            symbols=tuple(token for token, _ in coins),
-            destinations=tuple(o.to_address for o in self.outputs),
-        )
-
     def audit_summary(self) -> dict[str, Any]:
         """Each recipient and its coins, never the memo (it may carry a customer reference)."""
         return {"outputs": [{"to_address": o.to_address, "coins": shown_coins(o.coins)} for o in self.outputs]}
@@ -96,10 +86,6 @@ class TransferOutMsg(SignableMsg):
     amount: Amount
     symbol: TokenSymbol
     expire_time: Annotated[UnixTime, Field(description="Unix seconds; the chain wants it over 60 s ahead.")]
-
-    def spend(self) -> Spend:
-        """The amount leaves the wallet; the 0x recipient is the destination."""
-        return Spend(coins=((self.symbol, self.amount),), symbols=(self.symbol,), destination=self.to)
 
     def audit_summary(self) -> dict[str, Any]:
         return {"to": self.to, "amount": shown(self.amount), "symbol": self.symbol, "expire_time": self.expire_time}

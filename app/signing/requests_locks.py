@@ -22,12 +22,9 @@ from app.signing.fields import (
     OptionalCoinList,
     SignableMsg,
     UnixTime,
-    coin_pairs,
     shown_coins,
     utf8_within,
 )
-from app.signing.policy import Spend
-from app.signing.requests import CoinAmount
 
 TimeLockId = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX, examples=[1])]
 Description = Annotated[
@@ -37,11 +34,6 @@ Description = Annotated[
 ]
 # 0 (the default) keeps the lock time; otherwise a later time, as unix seconds.
 RelockTime = Annotated[int, Field(strict=True, ge=0, lt=MAX_LOCK_TIME)]
-
-
-def _coin_spend(coins: list[CoinAmount]) -> Spend:
-    pairs = coin_pairs(coins)
-    return Spend(coins=pairs, symbols=tuple(token for token, _ in pairs))
 
 
 class TimeLockMsg(SignableMsg):
@@ -63,10 +55,6 @@ class TimeLockMsg(SignableMsg):
     amount: CoinList
     lock_time: UnixTime
 
-    def spend(self) -> Spend:
-        """Every locked coin."""
-        return _coin_spend(self.amount)
-
     def audit_summary(self) -> dict[str, Any]:
         return {"description": self.description, "amount": shown_coins(self.amount), "lock_time": self.lock_time}
 
@@ -76,10 +64,6 @@ class TimeUnlockMsg(SignableMsg):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"time_lock_id": 1}]})
     time_lock_id: TimeLockId
-
-    def spend(self) -> Spend:
-        """Nothing leaves the wallet: the coins come back."""
-        return Spend(coins=(), symbols=())
 
     def audit_summary(self) -> dict[str, Any]:
         return {"time_lock_id": self.time_lock_id}
@@ -105,10 +89,6 @@ class TimeRelockMsg(SignableMsg):
     description: Description = ""
     amount: OptionalCoinList = Field(default_factory=list)
     lock_time: RelockTime = 0
-
-    def spend(self) -> Spend:
-        """The whole new amount (conservative: the service cannot know what the lock already holds)."""
-        return _coin_spend(self.amount)
 
     def audit_summary(self) -> dict[str, Any]:
         return {

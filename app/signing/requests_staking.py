@@ -15,7 +15,6 @@ from pydantic import ConfigDict
 
 from app.chain.messages import NATIVE_TOKEN
 from app.signing.fields import DEMO_VALIDATORS, SignableMsg, ValidatorAddress, shown
-from app.signing.policy import Spend
 from app.signing.requests import Amount
 
 
@@ -28,10 +27,6 @@ class SideChainDelegateMsg(SignableMsg):
     )
     validator_address: ValidatorAddress
     amount: Amount
-
-    def spend(self) -> Spend:
-        """The delegated BNB is locked: it leaves the wallet's reach."""
-        return Spend(coins=((NATIVE_TOKEN, self.amount),), symbols=(NATIVE_TOKEN,))
 
     def audit_summary(self) -> dict[str, Any]:
         return {"validator_address": self.validator_address, "amount": shown(self.amount), "denom": NATIVE_TOKEN}
@@ -56,10 +51,6 @@ class SideChainRedelegateMsg(SignableMsg):
     validator_dst_address: ValidatorAddress
     amount: Amount
 
-    def spend(self) -> Spend:
-        """Nothing leaves the wallet: delegated BNB stays delegated."""
-        return Spend(coins=(), symbols=(NATIVE_TOKEN,))
-
     def audit_summary(self) -> dict[str, Any]:
         return {
             "validator_src_address": self.validator_src_address,
@@ -78,10 +69,6 @@ class SideChainUndelegateMsg(SignableMsg):
     )
     validator_address: ValidatorAddress
     amount: Amount
-
-    def spend(self) -> Spend:
-        """Nothing leaves the wallet: the BNB comes back."""
-        return Spend(coins=(), symbols=(NATIVE_TOKEN,))
 
     def audit_summary(self) -> dict[str, Any]:
         return {"validator_address": self.validator_address, "amount": shown(self.amount), "denom": NATIVE_TOKEN}

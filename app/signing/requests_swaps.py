@@ -27,11 +27,9 @@ from app.signing.fields import (
     Hex32,
     Int64,
     SignableMsg,
-    coin_pairs,
     shown_coins,
     utf8_within,
 )
-from app.signing.policy import Spend
 from app.signing.requests import Address
 
 # The chain's limits are len() of Go strings: bytes (node plugins/tokens/swap/msg.go ValidateBasic).
@@ -74,11 +72,6 @@ class HTLTMsg(SignableMsg):
     sender_other_chain: OtherChainAddress = ""
     cross_chain: StrictBool = False
 
-    def spend(self) -> Spend:
-        """The locked coins, for to_address."""
-        coins = coin_pairs(self.amount)
-        return Spend(coins=coins, symbols=tuple(token for token, _ in coins), destination=self.to_address)
-
     def audit_summary(self) -> dict[str, Any]:
         return {
             "to_address": self.to_address,
@@ -103,11 +96,6 @@ class DepositHTLTMsg(SignableMsg):
     swap_id: Hex32
     amount: CoinList
 
-    def spend(self) -> Spend:
-        """The deposited coins (no destination: the service does not know the swap's creator)."""
-        coins = coin_pairs(self.amount)
-        return Spend(coins=coins, symbols=tuple(token for token, _ in coins))
-
     def audit_summary(self) -> dict[str, Any]:
         return {"swap_id": self.swap_id.lower(), "amount": shown_coins(self.amount)}
 
@@ -122,9 +110,6 @@ class ClaimHTLTMsg(SignableMsg):
     swap_id: Hex32
     random_number: Hex32
 
-    def spend(self) -> Spend:
-        return Spend(coins=(), symbols=())
-
     def audit_summary(self) -> dict[str, Any]:
         """The swap only: the random number unlocks it until the claim lands, so the log does not keep it."""
         return {"swap_id": self.swap_id.lower()}
@@ -135,9 +120,6 @@ class RefundHTLTMsg(SignableMsg):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"swap_id": DEMO_SWAP_ID.hex()}]})
     swap_id: Hex32
-
-    def spend(self) -> Spend:
-        return Spend(coins=(), symbols=())
 
     def audit_summary(self) -> dict[str, Any]:
         return {"swap_id": self.swap_id.lower()}

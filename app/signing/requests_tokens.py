@@ -12,7 +12,6 @@ from pydantic import ConfigDict, Field, StrictBool
 
 from app.chain.messages.tokens import MAX_TOKEN_NAME_BYTES
 from app.signing.fields import SignableMsg, shown, utf8_within
-from app.signing.policy import Spend
 from app.signing.requests import Amount, TokenSymbol
 
 # The bare symbol, as the issuer writes it: the chain checks 2-8 alphanumerics (plus ".B") and adds -XXX.
@@ -33,10 +32,6 @@ class IssueMsg(SignableMsg):
     total_supply: Amount
     mintable: StrictBool = False
 
-    def spend(self) -> Spend:
-        """Nothing leaves the wallet: the new supply comes in."""
-        return Spend(coins=(), symbols=())
-
     def audit_summary(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -53,10 +48,6 @@ class MintMsg(SignableMsg):
     symbol: TokenSymbol
     amount: Amount
 
-    def spend(self) -> Spend:
-        """Nothing leaves the wallet; the token is touched (allowed_symbols)."""
-        return Spend(coins=(), symbols=(self.symbol,))
-
     def audit_summary(self) -> dict[str, Any]:
         return {"symbol": self.symbol, "amount": shown(self.amount)}
 
@@ -67,10 +58,6 @@ class BurnMsg(SignableMsg):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"symbol": "ANN-457", "amount": "1"}]})
     symbol: TokenSymbol
     amount: Amount
-
-    def spend(self) -> Spend:
-        """The burnt coins leave the wallet for good."""
-        return Spend(coins=((self.symbol, self.amount),), symbols=(self.symbol,))
 
     def audit_summary(self) -> dict[str, Any]:
         return {"symbol": self.symbol, "amount": shown(self.amount)}

@@ -1,8 +1,7 @@
 """The signing pipeline: one SigningService with sign, broadcast and resync, readable top to bottom.
 
-    (web: authorize the wallet, audit a denial) -> idempotency -> prepare -> policy -> reserve
-    -> sign -> audit -> [send -> audit]
-
+    (web: authorize every reading's permission, audit a denial) -> idempotency -> prepare and effects
+    (app/signing/ready.py) -> approvals -> policy on effects -> reserve -> sign -> audit -> [send -> audit]
 Every attempt leaves an audit row, whether it succeeds, is refused by policy or fails. The row
 for a signature is written before the signature leaves the service (or reaches the node), and
 if it cannot be written nothing is returned or sent: the audit log fails closed.
@@ -17,19 +16,22 @@ from typing import Any, TypeVar
 from app.chain.node import AccountState, BroadcastResult
 from app.chain.tx import SignedTx
 from app.clock import Clock
-from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PermissionDenied, PolicyDenied, ServiceError
+from app.errors import AuditUnavailable, Conflict, KeyBackendDown, PolicyDenied, ServiceError
 from app.keys import InProcessKey, KeyBackendUnavailable
 from app.observability.metrics import Metrics
 from app.signing.approvals import ApprovalDesk, ApprovalView, OnSigned, TooManyPending, UserGrants
 from app.signing.audit import Actor, AuditLog, record_text
 from app.signing.denials import Denials
+from app.signing.effects import Effects
 from app.signing.idempotency import Replay, request_fingerprint, run_once
 from app.signing.keyfailure import key_backend_down
 from app.signing.node import Nodes, expected_sequence, is_sequence_mismatch, node_message, rejection
 from app.signing.outcomes import Outcomes
 from app.signing.policy import check_all, denied_for
 from app.signing.prepared import Prepared
-from app.signing.table import MESSAGE_TYPES
+from app.signing.ready import Ready, read_effects
+from app.signing.reauthorize import revoked
+from app.signing.table import row_named
 from app.signing.txs import ResyncResult, SignRequest, SignResult, digest_of, result_of, sign_bytes_of
 from app.signing.wallets import Wallet, WalletRegistry
 from app.signing.webhooks import Notifier
@@ -38,10 +40,6 @@ from app.store.approvals import Status
 
 T = TypeVar("T")
 MAX_SEQUENCE_RETRIES = 3
-
-
-class RequesterRevoked(PermissionDenied):
-    """An approved request whose requester lost the grant (or the user) since asking: it does not run."""
 
 
 class SigningService:
@@ -90,20 +88,13 @@ class SigningService:
     # ---- the three operations ----
 
     async def sign(self, request: SignRequest) -> SignResult | ApprovalView | Replay:
-        """Reserve the wallet's next sequence (within limits), sign, audit; the answer is kept per Idempotency-Key.
-
-        A request the wallet's two-person rule covers waits for its quorum instead (ApprovalView).
-        """
-        if self.approvals.required(request):
-            return await self._once(request, "sign", lambda: self._audited(request, "sign", self._ask(request, "sign")))
-        return await self._once(request, "sign", lambda: self._audited(request, "sign", self._sign(request)))
+        """Reserve the next sequence (within limits), sign, audit; kept per Idempotency-Key (or an ApprovalView)."""
+        return await self._once(request, "sign", lambda: self._audited(request, "sign", self._sign_or_ask(request)))
 
     async def broadcast(self, request: SignRequest) -> list[Any] | ApprovalView | Replay:
         """Sign, audit, send to the node, audit its answer; the node's answer unchanged (or an ApprovalView)."""
-        if self.approvals.required(request):
-            verb = "broadcast"
-            return await self._once(request, verb, lambda: self._audited(request, verb, self._ask(request, verb)))
-        return await self._once(request, "broadcast", lambda: self._audited(request, "broadcast", self._send(request)))
+        send = self._send_or_ask
+        return await self._once(request, "broadcast", lambda: self._audited(request, "broadcast", send(request)))
 
     async def resync(self, actor: Actor, wallet: Wallet) -> ResyncResult:
         """Re-read account number and sequence from the node, after broadcasts in flight finish."""
@@ -140,15 +131,26 @@ class SigningService:
         )
         return await self.approvals.replayed(answer) if isinstance(answer, Replay) else answer
 
-    async def _ask(self, request: SignRequest, verb: str) -> ApprovalView:
+    async def _sign_or_ask(self, request: SignRequest, *, approved: bool = False) -> SignResult | ApprovalView:
+        ready = await read_effects(request, self.nodes)
+        if not approved and self.approvals.required(request, ready.effects):
+            return await self._ask(request, "sign", ready)
+        return await self._sign(request, ready)
+
+    async def _send_or_ask(self, request: SignRequest, *, approved: bool = False) -> list[Any] | ApprovalView:
+        ready = await read_effects(request, self.nodes)
+        if not approved and self.approvals.required(request, ready.effects):
+            return await self._ask(request, "broadcast", ready)
+        return await self._send(request, ready)
+
+    async def _ask(self, request: SignRequest, verb: str, ready: Ready) -> ApprovalView:
         """Approval: the request is checked as if it ran now (input, static limits), then waits for its quorum."""
-        request.message.prepare(request.msg, request.wallet)
-        self._limits(request)  # static rules now; the rolling windows count when it runs
+        self._limits(request, ready.effects)  # static rules now; the rolling windows count when it runs
         return await self.approvals.request(request, verb)
 
     async def _execute_approved(self, row: ApprovalRow, on_signed: OnSigned) -> tuple[Status, str | None, Any]:
         """Run a request whose quorum was reached, as its requester, through the same pipeline."""
-        message = next(m for m in MESSAGE_TYPES if m.name == row.message_type)
+        message = row_named(row.message_type)
         wallet = self._wallets.get(row.wallet)
         if wallet is None:  # the wallet left the config since the request was made
             return "failed", f"wallet '{row.wallet}' is no longer configured", None
@@ -156,24 +158,18 @@ class SigningService:
         request = SignRequest(Actor(row.requested_by, row.client_ip), wallet, message, msg, on_signed=on_signed)
         await self._reauthorize(request, row)
         if row.action == "sign":
-            signed = await self._audited(request, "sign", self._sign(request))
+            signed = await self._audited(request, "sign", self._sign_or_ask(request, approved=True))
+            assert isinstance(signed, SignResult)  # approved: never asks again
             return "executed", None, signed.to_json()
-        answer = await self._audited(request, "broadcast", self._send(request))
+        answer = await self._audited(request, "broadcast", self._send_or_ask(request, approved=True))
         return "executed", None, {"node_response": answer}
 
     async def _reauthorize(self, request: SignRequest, row: ApprovalRow) -> None:
         """The requester must still hold the grant (current config) when the quorum completes; audited."""
-        try:
-            self._wallets.authorize(
-                row.wallet,
-                self._grants(row.requested_by).get(row.wallet, frozenset()),
-                request.message.permission,
-                client_host=row.client_ip,
-            )
-        except ServiceError as exc:  # a revoked user's request must not run on others' approvals
-            refused = RequesterRevoked(f"requester '{row.requested_by}' may no longer use wallet '{row.wallet}': {exc}")
+        refused = revoked(self._wallets, self._grants, request=request, row=row)
+        if refused is not None:  # a revoked user's request must not run on others' approvals
             await self.record_denial(request.audit_entry(row.action, approval_id=row.id), refused)
-            raise refused from None
+            raise refused
 
     async def _audited(self, request: SignRequest, verb: str, work: Awaitable[T]) -> T:
         """Run work; a failure is audited (with its reason) before it is raised; policy refusals are denials."""
@@ -197,16 +193,16 @@ class SigningService:
             cause = {"cause": exc.cause} if isinstance(exc, KeyBackendDown) else {}  # why the HSM or KMS failed
             await self.audit.append({**entry, "outcome": "failed", "reason": exc.message, **cause})
 
-    def _limits(self, request: SignRequest) -> tuple[WindowLimit, ...]:
-        """Policy: the static rules now; the rolling windows, checked with the reservation."""
-        return check_all(self._wallets.policies(request.wallet, request.actor.username), request.msg.spend())
+    def _limits(self, request: SignRequest, effects: Effects) -> tuple[WindowLimit, ...]:
+        """Policy on the signature's effects: static rules now; rolling windows, checked with the reservation."""
+        return check_all(self._wallets.policies(request.wallet, request.actor.username), effects)
 
-    async def _sign(self, request: SignRequest) -> SignResult:
+    async def _sign(self, request: SignRequest, ready: Ready) -> SignResult:
         await self.outcomes.settle(request.wallet)  # an earlier approved tx's fate first: it may hold a sequence
         started = self._clock.monotonic()
         wallet = request.wallet
-        prepared = request.message.prepare(request.msg, wallet)
-        limits = self._limits(request)
+        prepared = ready.prepared
+        limits = self._limits(request, ready.effects)
         chain_id = await self.nodes.chain_id(wallet.environment)
         entry = request.audit_entry("sign", outcome="signed")
         if isinstance(wallet.key, InProcessKey):  # no lock: the reservation itself is atomic
@@ -274,12 +270,12 @@ class SigningService:
             raise
         return result
 
-    async def _send(self, request: SignRequest) -> list[Any]:
+    async def _send(self, request: SignRequest, ready: Ready) -> list[Any]:
         await self.outcomes.settle(request.wallet)  # an earlier approved tx's fate first: it may hold a sequence
         started = self._clock.monotonic()
         wallet = request.wallet
-        prepared = request.message.prepare(request.msg, wallet)
-        limits = self._limits(request)
+        prepared = ready.prepared
+        limits = self._limits(request, ready.effects)
         chain_id = await self.nodes.chain_id(wallet.environment)
         key = wallet.account_key
         # The lock is held across sign and send so that broadcasts on one account reach the node
@@ -397,5 +393,5 @@ class SigningService:
 def _answer(result: Any) -> tuple[int, Any]:
     """What an Idempotency-Key keeps: 202 for a request waiting for approval, else 200."""
     if isinstance(result, ApprovalView):
-        return 202, result.to_json()
+        return 202, result.to_json(viewer=result.row.requested_by)
     return 200, result.to_json() if isinstance(result, SignResult) else result

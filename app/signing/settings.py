@@ -10,8 +10,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, mo
 from app.chain.amounts import to_units
 from app.chain.messages import check_token_symbol
 
-APPROVABLE = ("order", "cancel_order", "transfer", "freeze", "unfreeze", "vote")
-
 
 def _amount_text(value: str | int) -> str:
     to_units(str(value))  # same rules as request amounts: positive, <= 8 decimals, fits int64
@@ -30,7 +28,9 @@ class ApprovalsConfig(BaseModel):
     quorum: Annotated[int, Field(ge=1, le=100)]  # distinct approvers needed; the requester never counts
     # A request needs approval when it spends more than this of a coin; absent: every request of the types.
     above: dict[TokenName, LimitAmount] | None = None
-    message_types: list[str] = ["transfer"]
+    # The types a rule covers (each with every type its signature is also valid as); absent: every
+    # type that can move funds (app/signing/table.py, MessageType.moves_funds).
+    message_types: list[str] | None = None
     expire_after_seconds: Annotated[int, Field(ge=60, le=30 * 86400)] = 86400
     # Pending requests one user may have on the wallet at a time: more are refused (429).
     max_pending_per_user: Annotated[int, Field(ge=1, le=10_000)] = 20
@@ -40,8 +40,12 @@ class ApprovalsConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> "ApprovalsConfig":
-        if any(name not in APPROVABLE for name in self.message_types):  # the value is not echoed
-            raise ValueError(f"message_types: each must be one of {', '.join(APPROVABLE)}")
+        # The table imports the config's models: read it here, when a config is validated.
+        from app.signing.table import MESSAGE_TYPES
+
+        names = [row.name for row in MESSAGE_TYPES]
+        if self.message_types is not None and any(name not in names for name in self.message_types):
+            raise ValueError(f"message_types: each must be one of {', '.join(names)}")  # the value is not echoed
         if (self.webhook_url is None) != (self.webhook_secret is None):
             raise ValueError("webhook_url and webhook_secret go together")
         return self

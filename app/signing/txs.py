@@ -9,8 +9,17 @@ from app.chain.messages import NewOrder
 from app.chain.tx import SignedTx, sign_bytes, tx_hash
 from app.signing.audit import Actor, AuditLog
 from app.signing.requests import SignableMsg
-from app.signing.table import MessageType
+from app.signing.table import MessageType, also_valid_as
 from app.signing.wallets import Wallet
+
+
+def audit_summary(message: MessageType, msg: SignableMsg) -> dict[str, Any]:
+    """The audit row's summary: the type, what the request said, and the other types its signature is valid as."""
+    summary: dict[str, Any] = {"type": message.name, **msg.audit_summary()}
+    others = also_valid_as(message)
+    if others:
+        summary["also_valid_as"] = list(others)
+    return summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +38,7 @@ class SignRequest:
         return f"{self.message.name}/{verb}"
 
     def audit_entry(self, verb: str, **fields: Any) -> dict[str, Any]:
-        summary = {"type": self.message.name, **self.msg.audit_summary()}
+        summary = audit_summary(self.message, self.msg)
         return AuditLog.entry(self.actor, wallet=self.wallet.name, action=self.action(verb), summary=summary, **fields)
 
 

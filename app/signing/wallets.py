@@ -140,12 +140,25 @@ class WalletRegistry:
         return wallet, permissions
 
     def authorize(
-        self, name: str, granted: frozenset[Permission], permission: Permission, *, client_host: str | None
+        self,
+        name: str,
+        granted: frozenset[Permission],
+        permission: Permission | tuple[Permission, ...],
+        *,
+        client_host: str | None,
     ) -> Wallet:
-        """The wallet if a user granted `granted` may do permission with it from client_host; else 404 or 403."""
+        """The wallet if a user granted `granted` may do every permission with it from client_host; else 404 or 403.
+
+        A tuple is a request's own permission, then those of the other messages its signature is
+        valid as (app/signing/table.py, permissions_of): each must be granted by wallet and user.
+        """
         wallet, permissions = self.visible(name, granted)
-        if permission not in permissions:
-            raise PermissionDenied(f"permission '{permission}' is not granted on wallet '{name}'")
+        needed = permission if isinstance(permission, tuple) else (permission,)
+        for index, each in enumerate(needed):
+            if each not in permissions:
+                # The chain executes bytes, not routes: a signature valid as a message needing `each` needs it too.
+                why = "" if index == 0 else " (the chain accepts the same signature as a message that needs it)"
+                raise PermissionDenied(f"permission '{each}' is not granted on wallet '{name}'{why}")
         if not wallet.allows_client(client_host):
             raise IpNotAllowed(f"client address is not in the ip_whitelist of wallet '{name}'")
         return wallet

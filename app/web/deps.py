@@ -22,8 +22,8 @@ from app.services import Services
 from app.signing.audit import Actor, AuditLog
 from app.signing.idempotency import KEY_PATTERN
 from app.signing.requests import SignableMsg
-from app.signing.table import MessageType
-from app.signing.txs import SignRequest
+from app.signing.table import MessageType, permissions_of
+from app.signing.txs import SignRequest, audit_summary
 from app.signing.wallets import Wallet
 from app.web.clientip import client_of_scope
 from app.web.login import user_of_token
@@ -108,7 +108,7 @@ async def authorize(
     request: Request,
     *,
     wallet_name: str,
-    permission: Permission,
+    permission: Permission | tuple[Permission, ...],
     entry: Callable[[], dict[str, Any]],
 ) -> Wallet:
     """The wallet, if user may use permission on it from here; a refusal is counted and audited, then raised.
@@ -133,12 +133,11 @@ async def authorized_request(
     actor = actor_of(user, request)
 
     def entry() -> dict[str, Any]:
-        summary = {"type": message.name, **msg.audit_summary()}
+        summary = audit_summary(message, msg)
         return AuditLog.entry(actor, wallet=body.wallet_name, action=f"{message.name}/{verb}", summary=summary)
 
-    wallet = await authorize(
-        services, user, request, wallet_name=body.wallet_name, permission=message.permission, entry=entry
-    )
+    permissions = permissions_of(message)  # its own, and those of every message its signature is valid as
+    wallet = await authorize(services, user, request, wallet_name=body.wallet_name, permission=permissions, entry=entry)
     return SignRequest(actor, wallet, message, msg, idempotency_key or None)  # an empty header is no key
 
 

@@ -45,8 +45,9 @@ SUMMARY = {
     "claim_htlt": {"swap_id": SWAP},
     "refund_htlt": {"swap_id": SWAP},
     "issue": {"name": "Demo Token", "symbol": "DEMO", "total_supply": "1000000", "mintable": True},
-    "mint": {"symbol": "DEMO-1A2", "amount": "500"},
-    "burn": {"symbol": "ANN-457", "amount": "1"},
+    # A mint or burn signature is also a valid freeze, unfreeze and burn or mint: the row says so.
+    "mint": {"symbol": "DEMO-1A2", "amount": "500", "also_valid_as": ["freeze", "unfreeze", "burn"]},
+    "burn": {"symbol": "ANN-457", "amount": "1", "also_valid_as": ["freeze", "unfreeze", "mint"]},
     "side_chain_delegate": {"validator_address": DEMO_VALIDATORS[0], "amount": "2", "denom": "BNB"},
     "side_chain_redelegate": {
         "validator_src_address": DEMO_VALIDATORS[0],

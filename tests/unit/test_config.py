@@ -33,7 +33,7 @@ CASES = {
         lambda d: d["users"][1]["wallet_permissions"].append({"wallet_name": "ghost", "permissions": ["trade"]}),
         "users.1.wallet_permissions.2.wallet_name: no such wallet",
     ),
-    "unknown_permission": (lambda d: d["wallets"][0]["permissions"].append("withdraw"), "wallets.0.permissions.5"),
+    "unknown_permission": (lambda d: d["wallets"][0]["permissions"].append("withdraw"), "wallets.0.permissions.6"),
     "bad_key_hex": (lambda d: d["wallets"][0].update(private_key="zz" + KEY_A[2:]), "private key is not hex"),
     "short_key": (lambda d: d["wallets"][0].update(private_key=KEY_A[:-2]), "private key must be 32 bytes"),
     "bad_mnemonic_checksum": (

@@ -5,6 +5,9 @@ public name is re-exported here, so `from app.chain.messages import X` works for
 Amino names, field order and rules are the chain's own: each module cites its source file.
 """
 
+import dataclasses
+from typing import Any
+
 from app.chain.errors import DecodeError
 from app.chain.messages.account import TRANSFER_MEMO_CHECKER_FLAG, UINT64_MAX, SetAccountFlags
 from app.chain.messages.bank import InOut, Send, coin_totals
@@ -97,6 +100,25 @@ def sign_classes() -> list[frozenset[type[Declared]]]:
     return group_by_sign_shape(MESSAGE_TYPES)
 
 
+def readings(cls: type[Declared]) -> tuple[type[Declared], ...]:
+    """Every message type a signature of cls is also valid as (cls first): the members of its sign-bytes class."""
+    shape = sign_shape(cls)
+    return (cls, *(other for other in MESSAGE_TYPES if other is not cls and sign_shape(other) == shape))
+
+
+def reread(msg: Msg, cls: type[Declared]) -> Any:
+    """msg read as cls (a member of its sign-bytes class): the same field values, and exactly msg's sign JSON.
+
+    ValueError if cls does not sign the same bytes (a reading the chain could not accept).
+    """
+    if isinstance(msg, cls) and type(msg) is cls:  # itself (TokenUnfreeze is a TokenFreeze: exact type)
+        return msg
+    other = cls(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+    if other.sign_dict() != msg.sign_dict():
+        raise ValueError(f"{cls.__name__} does not sign the same bytes as {type(msg).__name__}")
+    return other
+
+
 def signers(msg: Msg) -> list[str]:
     """The addresses that must sign msg (the chain's GetSigners)."""
     return msg.signers()
@@ -117,6 +139,7 @@ __all__ = [
     "PAIR_RE",
     "SIDE_BUY",
     "SIDE_SELL",
+    "SIGN_CLASSES",
     "TIF_GTE",
     "TIF_IOC",
     "TOKEN_MAX_TOTAL_SUPPLY",
@@ -159,6 +182,8 @@ __all__ = [
     "decode_msg",
     "encode_msg",
     "random_number_hash",
+    "readings",
+    "reread",
     "sign_classes",
     "sign_shape",
     "signers",

@@ -142,7 +142,7 @@ def _result(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def card(services: Services, view: ApprovalView, user: User, may_approve: frozenset[str]) -> Card:
-    body = view.to_json()
+    body = view.to_json(viewer=user.username)
     pending = body["status"] == "pending"
     own = body["requested_by"] == user.username
     voters = tuple((str(a["user"]), _when(str(a["at"]))) for a in body["approvals"])

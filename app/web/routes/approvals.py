@@ -90,7 +90,7 @@ async def list_approvals(
     if len(views) > limit:
         views = views[:limit]
         response.headers["Next-Cursor"] = views[-1].row.id
-    return [view.to_json() for view in views]
+    return [view.to_json(viewer=user.username) for view in views]
 
 
 @router.get(
@@ -105,7 +105,7 @@ async def get_approval(
 ) -> dict[str, Any]:
     """The full message as requested and, once executed, the result."""
     view = await services.signing.approvals.view(approval_id, actor_of(user, request), _grants(user))
-    return view.to_json()
+    return view.to_json(viewer=user.username)
 
 
 @router.post(
@@ -121,7 +121,7 @@ async def approve(
     """Needs `approve` on the wallet; the requester cannot approve; one decision per user."""
     desk = services.signing.approvals
     view = await desk.decide(approval_id, actor_of(user, request), _grants(user), decision="approve")
-    return view.to_json()
+    return view.to_json(viewer=user.username)
 
 
 @router.post(
@@ -143,7 +143,7 @@ async def reject(
     desk = services.signing.approvals
     actor = actor_of(user, request)
     view = await desk.decide(approval_id, actor, _grants(user), decision="reject", reason=body.reason)
-    return view.to_json()
+    return view.to_json(viewer=user.username)
 
 
 @router.post(
@@ -156,4 +156,4 @@ async def reject(
 async def cancel(approval_id: ApprovalId, user: CurrentUser, services: ServicesDep, request: Request) -> dict[str, Any]:
     """Only the requester may cancel, and only while it is pending."""
     view = await services.signing.approvals.cancel(approval_id, actor_of(user, request), _grants(user))
-    return view.to_json()
+    return view.to_json(viewer=user.username)

@@ -31,7 +31,7 @@ def not_done_here(result: Replay | ApprovalView) -> JSONResponse:
     """An Idempotency-Key's stored first answer (marked as a replay), or 202 for a request awaiting its quorum."""
     if isinstance(result, Replay):
         return JSONResponse(result.body, result.status_code, headers={"Idempotent-Replayed": "true"})
-    return JSONResponse(result.to_json(), 202)
+    return JSONResponse(result.to_json(viewer=result.row.requested_by), 202)  # the caller is its requester
 
 
 def _add_routes(router: APIRouter, message: MessageType, prefix: str) -> None:
