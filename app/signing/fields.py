@@ -1,4 +1,4 @@
-"""Field types shared by the request models of the issue-16 messages (requests_*.py).
+"""Field types shared by the request models of requests_*.py (bank, lock, swap, token, staking, account).
 
 Strict on purpose: hashes and ids are fixed-length hex strings, times and ids JSON integers within
 the chain's bounds (true, 1.5 and "12" are refused), coins use the exact Amount of requests.py.

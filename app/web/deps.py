@@ -57,7 +57,7 @@ class BearerUser(OAuth2PasswordBearer):
     """The docs' OAuth2 password flow, and the user of a valid bearer token, as one dependency.
 
     One, not three (scheme, user, services): FastAPI solves each nested dependency with ~25 us of
-    Python, and this one runs on every authenticated request (issue #14). An unauthenticated caller
+    Python, and this one runs on every authenticated request. An unauthenticated caller
     gets its 401 before any body is validated (a route's dependencies are solved first).
     """
 

@@ -1,4 +1,4 @@
-"""Garbage-collector settings for a serving process (issue #14: they were the largest cause of sign p99).
+"""Garbage-collector settings for a serving process (measured: they were the largest cause of sign p99).
 
 Start-up leaves ~170,000 long-lived objects (FastAPI's routes and schemas, SQLAlchemy's
 compiled statements, pydantic validators, the message table). CPython's full collection walks

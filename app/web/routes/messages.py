@@ -41,13 +41,13 @@ def _add_routes(router: APIRouter, message: MessageType, prefix: str) -> None:
     example = body_example(body_model)  # the body Postman's importer fills in (README: Postman)
 
     # The route itself reads the body and authorizes its wallet: no dependency of its own but the
-    # user (each nested dependency costs ~25 us of FastAPI's solving on every sign, issue #14).
+    # user (each nested dependency costs ~25 us of FastAPI's solving on every sign).
     async def sign(body: Any, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None) -> Any:
         signing = request.app.state.services.signing
         result = await signing.sign(await authorized_request(message, "sign", body, user, request, idempotency_key))
         if isinstance(result, SignResult):
             # SignResponse documents this body; a Response is sent as it is, without FastAPI
-            # validating and serializing it again through the model (~40 us a sign, issue #14).
+            # validating and serializing it again through the model (~40 us a sign).
             return JSONResponse(result.to_json())
         return not_done_here(result)
 
@@ -100,7 +100,7 @@ def add_message_routes(router: APIRouter, *, prefix: str) -> None:
 
     Added to the app's own router rather than included: FastAPI 0.165 matches an included
     router's routes through a wrapper that re-walks every route list on each request (twice), so
-    the hottest routes of the service went through the slowest matching it has (issue #14).
+    the hottest routes of the service went through the slowest matching it has.
     """
     for message in MESSAGE_TYPES:
         _add_routes(router, message, prefix)
