@@ -216,7 +216,8 @@ CAUSES = {
 
 @pytest.mark.parametrize("mode", list(CAUSES))
 async def test_each_kind_of_kms_failure_has_its_own_cause(fake, mode):
-    source = await open_aws_kms(settings(fake.url, "alias/fake", timeout_seconds=1), wallet_name="kms_wallet")
+    # 5 s, not 1: the first boto call (opening the key) can take over a second on a loaded machine.
+    source = await open_aws_kms(settings(fake.url, "alias/fake", timeout_seconds=5), wallet_name="kms_wallet")
     try:
         assert verify(source.public_key, await source.sign_message(b"before"), b"before")
         fake.mode = mode
